@@ -1,0 +1,156 @@
+"""Forest plot in the layout readers know from RevMan / metafor's ``forest``.
+
+Columns: study, events/total per arm, weights of the fixed and random model, effect
+with 95% CI as text; squares sized by weight, CI whiskers (arrows where clipped),
+pooled diamonds, heterogeneity and overall-effect text, favours labels under a log axis.
+Greyscale-safe: black and grey only, shapes carry the meaning.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import Polygon  # noqa: E402
+
+MODEL_NAMES = {"MH": "Mantel-Haenszel", "FE": "Inverse variance", "PETO": "Peto", "REML": "REML", "DL": "DerSimonian-Laird",
+               "PM": "Paule-Mandel", "ML": "ML", "SJ": "Sidik-Jonkman", "HE": "Hedges"}
+
+
+def _fmt_effect(est: float | None, lo: float | None, hi: float | None) -> str:
+    if est is None or lo is None or hi is None:
+        return "not estimable"
+    return f"{est:.2f} [{lo:.2f}, {hi:.2f}]"
+
+
+def _fmt_p(p: float | None) -> str:
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.2f}" if p >= 0.01 else f"{p:.3f}"
+
+
+def model_label(result: dict, name: str) -> str:
+    models = result["models"]
+    if name == "fixed":
+        return f"Total, fixed ({models['fixed']})"
+    if name == "random_hksj_adhoc":
+        return f"Total, random ({models['random']}+HKSJ)"
+    if name == "random_hksj":
+        return f"Total, random ({models['random']}+HKSJ, untruncated)"
+    return f"Total, random ({models['random']})"
+
+
+def draw_forest(result: dict, treatment_label: str = "MSC", control_label: str = "Control"):
+    """Return a matplotlib Figure of the forest plot for one analysed binary outcome."""
+    studies = result["studies"]
+    measure = result["outcome"]["measure"]
+    fits = result.get("fits", {})
+    pooled_names = [n for n in ("fixed", result.get("headline_model")) if n and n in fits]
+    pooled_names = list(dict.fromkeys(pooled_names))
+    n_rows = len(studies) + len(pooled_names) + 1
+    height = 1.6 + 0.32 * n_rows + 0.9
+    fig = plt.figure(figsize=(10.5, height))
+    top = 1 - 0.55 / height
+    row_h = 0.32 / height
+    ax = fig.add_axes((0.585, 1.25 / height, 0.22, top - 1.25 / height - row_h * 0.2))
+    y_max = n_rows
+    ax.set_ylim(-0.5, y_max - 0.5)
+    ax.invert_yaxis()
+    cols = {"study": 0.01, "et": 0.245, "ec": 0.325, "wf": 0.41, "wr": 0.49, "eff": 0.815}
+
+    def y_fig(row: float) -> float:
+        lo, hi = ax.get_position().y0, ax.get_position().y1
+        return hi - (row + 0.5) / y_max * (hi - lo)
+
+    header_y = top + row_h * 0.25
+    w_fixed = "Weight\n" + ("MH" if result["models"]["fixed"] == "MH" else "fixed")
+    w_random = "Weight\nrandom"
+    for key, text in (("study", "Study"), ("et", f"{treatment_label}\nn/N"), ("ec", f"{control_label}\nn/N"),
+                      ("wf", w_fixed), ("wr", w_random), ("eff", f"{measure} [95% CI]")):
+        fig.text(cols[key], header_y, text, fontsize=9, fontweight="bold", va="bottom")
+    all_lo, all_hi = [], []
+    weights_r = [s.get(f"weight_{result.get('headline_model')}") for s in studies]
+    max_w = max([w for w in weights_r if w] or [1.0])
+    for i, s in enumerate(studies):
+        y = y_fig(i)
+        fig.text(cols["study"], y, s["label"] + (" †" if s.get("double_zero") else ""), fontsize=9, va="center")
+        fig.text(cols["et"], y, f"{s['events_t']}/{s['n_t']}", fontsize=9, va="center")
+        fig.text(cols["ec"], y, f"{s['events_c']}/{s['n_c']}", fontsize=9, va="center")
+        wf, wr = s.get("weight_fixed"), s.get(f"weight_{result.get('headline_model')}")
+        fig.text(cols["wf"], y, f"{wf:.1f}%" if wf is not None else "-", fontsize=9, va="center")
+        fig.text(cols["wr"], y, f"{wr:.1f}%" if wr is not None else "-", fontsize=9, va="center")
+        fig.text(cols["eff"], y, _fmt_effect(s["effect"], s["ci_lower"], s["ci_upper"]), fontsize=9, va="center")
+        ax.plot([s["ci_lower"], s["ci_upper"]], [i, i], color="black", lw=1)
+        size = 4 + 10 * math.sqrt((wr or 0) / max_w)
+        ax.plot([s["effect"]], [i], marker="s", color="0.25", markersize=size, markeredgecolor="black")
+        all_lo.append(s["ci_lower"])
+        all_hi.append(s["ci_upper"])
+    for j, name in enumerate(pooled_names):
+        row = len(studies) + 1 + j
+        fit = fits[name]
+        y = y_fig(row)
+        fig.text(cols["study"], y, model_label(result, name), fontsize=9, fontweight="bold", va="center")
+        if "error" in fit:
+            fig.text(cols["eff"], y, "not estimable", fontsize=9, va="center")
+            continue
+        est, lo, hi = fit["estimate_exp"], fit["ci_lower_exp"], fit["ci_upper_exp"]
+        fig.text(cols["et"], y, f"{sum(s['events_t'] for s in studies)}/{sum(s['n_t'] for s in studies)}", fontsize=9, va="center", fontweight="bold")
+        fig.text(cols["ec"], y, f"{sum(s['events_c'] for s in studies)}/{sum(s['n_c'] for s in studies)}", fontsize=9, va="center", fontweight="bold")
+        fig.text(cols["wf" if name == "fixed" else "wr"], y, "100%", fontsize=9, va="center", fontweight="bold")
+        fig.text(cols["eff"], y, _fmt_effect(est, lo, hi), fontsize=9, va="center", fontweight="bold")
+        ax.add_patch(Polygon([(lo, row), (est, row - 0.3), (hi, row), (est, row + 0.3)], closed=True,
+                             facecolor="black" if name == "fixed" else "white", edgecolor="black"))
+        all_lo.append(lo)
+        all_hi.append(hi)
+    ax.set_xscale("log")
+    finite = [v for v in all_lo + all_hi if v and v > 0 and math.isfinite(v)]
+    lo_lim = max(min(finite + [0.5]) / 1.5, 1e-3)
+    hi_lim = min(max(finite + [2.0]) * 1.5, 1e3)
+    decade_lo, decade_hi = math.floor(math.log10(lo_lim)), math.ceil(math.log10(hi_lim))
+    ax.set_xlim(10**decade_lo, 10**decade_hi)
+    ticks = [10.0**e for e in range(decade_lo, decade_hi + 1)]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{t:g}" for t in ticks], fontsize=8)
+    ax.minorticks_off()
+    ax.axvline(1.0, color="black", lw=0.8)
+    headline = fits.get(result.get("headline_model"))
+    if headline and "error" not in headline:
+        ax.axvline(headline["estimate_exp"], color="0.5", lw=0.8, ls="--")
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    better_low = result["outcome"]["lower_is_better"]
+    left, right = (treatment_label, control_label) if better_low else (control_label, treatment_label)
+    for x, text, ha in ((0.47, f"← Favours {left}", "right"), (0.53, f"Favours {right} →", "left")):
+        ax.annotate(text, xy=(x, 0), xycoords="axes fraction", xytext=(0, -22), textcoords="offset points",
+                    ha=ha, va="top", fontsize=8.5)
+    lines = []
+    fixed = fits.get("fixed", {})
+    if fixed and "error" not in fixed and result["k"] > 1:
+        lines.append(f"Heterogeneity: Q = {fixed['q']:.2f}, df = {fixed['q_df']} (P = {_fmt_p(fixed['q_pvalue'])}); "
+                     f"I² = {fixed['i2']:.0f}% (Q-based)")
+    if headline and "error" not in headline and result["k"] > 1:
+        lines.append(f"Random effects: τ² = {headline['tau2']:.3f}; I² = {headline['i2']:.0f}% ({'τ²-based' if result['convention'] == 'metafor' else 'Q-based'}); "
+                     f"test for overall effect P = {_fmt_p(headline['pvalue'])}")
+    if fixed and "error" not in fixed:
+        lines.append(f"Fixed effect: test for overall effect P = {_fmt_p(fixed['pvalue'])}")
+    if any(s.get("double_zero") for s in studies):
+        lines.append("† no events in either arm: adds nothing to the MH estimate; ½ added to each cell for its own estimate")
+    fig.text(0.01, 0.02 + 0.2 / height, "\n".join(lines), fontsize=8, va="bottom")
+    return fig
+
+
+def forest_alt_text(result: dict) -> str:
+    """A sentence describing the plot, for the image's alt attribute."""
+    head = result.get("fits", {}).get(result.get("headline_model"), {})
+    studies = ", ".join(f"{s['label']} {s['effect']:.2f}" for s in result["studies"])
+    if head and "error" not in head:
+        pooled = (f"pooled {result['outcome']['measure']} {head['estimate_exp']:.2f} "
+                  f"(95% CI {head['ci_lower_exp']:.2f} to {head['ci_upper_exp']:.2f})")
+    else:
+        pooled = "no pooled estimate"
+    return (f"Forest plot of {result['outcome']['label'].lower()}: {result['k']} trials ({studies}); {pooled}, "
+            "on a log scale where values below 1 favour MSC.")
