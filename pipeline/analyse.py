@@ -67,7 +67,9 @@ def select_rows(data: ReviewData, outcome: dict) -> tuple[list[dict], list[dict]
             if tp.get("select", "closest") == "longest":
                 pick = max(candidates, key=follow_up)
             else:
-                pick = min(candidates, key=lambda r: (abs(r["timepoint_days"] - tp["target_days"]), r["timepoint_days"]))
+                pick = min(
+                    candidates, key=lambda r: (abs(r["timepoint_days"] - tp["target_days"]), r["timepoint_days"])
+                )
             chosen.append(pick)
             continue
         if not rows:
@@ -75,8 +77,12 @@ def select_rows(data: ReviewData, outcome: dict) -> tuple[list[dict], list[dict]
         elif all(r["events_t"] is None or r["check"] == "unverified" for r in rows):
             reason = "numbers could not be verified: " + "; ".join(r["note"] for r in rows if r["note"])
         else:
-            days = ", ".join("a time point the source does not state" if r["timepoint_days"] is None
-                             else f"day {r['timepoint_days']}" for r in rows)
+            days = ", ".join(
+                "a time point the source does not state"
+                if r["timepoint_days"] is None
+                else f"day {r['timepoint_days']}"
+                for r in rows
+            )
             reason = f"reported only at {days}; this analysis needs days {lo}-{hi}"
         missing.append({"study_id": sid, "label": study["label"], "reason": reason})
     order = {s["study_id"]: (s["date_published"], s["study_id"]) for s in data.studies}
@@ -118,7 +124,9 @@ def analyse_binary_outcome(data: ReviewData, outcome: dict) -> dict:
     convention = settings.get("convention", "metafor")
     rows, missing = select_rows(data, outcome)
     result: dict = {
-        "outcome": {k: outcome.get(k) for k in ("key", "label", "type", "measure", "lower_is_better", "timepoint", "rows_from")},
+        "outcome": {
+            k: outcome.get(k) for k in ("key", "label", "type", "measure", "lower_is_better", "timepoint", "rows_from")
+        },
         "convention": convention,
         "convention_description": get_convention(convention).describe(),
         "models": {"fixed": settings["fixed"], "random": settings["random"], "hksj": settings["hksj"]},
@@ -141,6 +149,7 @@ def analyse_binary_outcome(data: ReviewData, outcome: dict) -> dict:
                 # one trial: its own estimate (as metafor's rma does for k = 1, tau2 = 0, z-based CI)
                 return meta_analysis(measure, "FE", sub, convention=convention)
             return meta_analysis(measure, method, sub, hksj=hksj, convention=convention, hksj_truncate=truncate)
+
         return fit
 
     everything = np.ones(len(rows), dtype=bool)
@@ -164,12 +173,26 @@ def analyse_binary_outcome(data: ReviewData, outcome: dict) -> dict:
         study = data.study(r["study_id"])
         yi, vi = float(es.yi[i]), float(es.vi[i])
         row = {
-            "study_id": r["study_id"], "label": study["label"], "year": study["year"], "design": study["design"],
-            "msc_source": study["msc_source"], "msc_source_group": study["msc_source_group"],
-            "date_published": study["date_published"], "timepoint_days": r["timepoint_days"],
-            "events_t": r["events_t"], "n_t": r["n_t"], "events_c": r["events_c"], "n_c": r["n_c"],
-            "yi": yi, "vi": vi, "check": r["check"], "source": r["source"], "quote": r["quote"], "note": r["note"],
-            "zero_cell": bool(table.has_zero_cell[i]), "double_zero": bool(table.is_double_zero[i]),
+            "study_id": r["study_id"],
+            "label": study["label"],
+            "year": study["year"],
+            "design": study["design"],
+            "msc_source": study["msc_source"],
+            "msc_source_group": study["msc_source_group"],
+            "date_published": study["date_published"],
+            "timepoint_days": r["timepoint_days"],
+            "events_t": r["events_t"],
+            "n_t": r["n_t"],
+            "events_c": r["events_c"],
+            "n_c": r["n_c"],
+            "yi": yi,
+            "vi": vi,
+            "check": r["check"],
+            "source": r["source"],
+            "quote": r["quote"],
+            "note": r["note"],
+            "zero_cell": bool(table.has_zero_cell[i]),
+            "double_zero": bool(table.is_double_zero[i]),
         }
         lo, hi = yi - z * math.sqrt(vi), yi + z * math.sqrt(vi)
         row.update({"effect": _ratio(measure, yi), "ci_lower": _ratio(measure, lo), "ci_upper": _ratio(measure, hi)})
@@ -183,9 +206,16 @@ def analyse_binary_outcome(data: ReviewData, outcome: dict) -> dict:
         sg = subgroup_analysis(labels, subgroup_fit)
         result["subgroups"][variable] = {
             "title": title,
-            "groups": {g: {**fit_summary(f, measure), "studies": [r["study_id"] for r, lab in zip(rows, labels, strict=True) if lab == g]}
-                       for g, f in sg.fits.items()},
-            "q_between": sg.q_between, "df": sg.df, "pvalue": sg.pvalue,
+            "groups": {
+                g: {
+                    **fit_summary(f, measure),
+                    "studies": [r["study_id"] for r, lab in zip(rows, labels, strict=True) if lab == g],
+                }
+                for g, f in sg.fits.items()
+            },
+            "q_between": sg.q_between,
+            "df": sg.df,
+            "pvalue": sg.pvalue,
         }
     result["leave_one_out"] = [
         {"omitted": r["study_id"], "label": data.study(r["study_id"])["label"], **fit_summary(f, measure)}
@@ -193,13 +223,26 @@ def analyse_binary_outcome(data: ReviewData, outcome: dict) -> dict:
     ]
     order = np.arange(len(rows))  # rows are already sorted by publication date
     result["cumulative"] = [
-        {"added": r["study_id"], "label": data.study(r["study_id"])["label"], "date_published": data.study(r["study_id"])["date_published"],
-         **fit_summary(f, measure)}
+        {
+            "added": r["study_id"],
+            "label": data.study(r["study_id"])["label"],
+            "date_published": data.study(r["study_id"])["date_published"],
+            **fit_summary(f, measure),
+        }
         for r, f in zip(rows, cumulative(order, subgroup_fit), strict=True)
     ]
     egger = egger_test(es.yi, es.vi)
-    result["egger"] = {"k": egger.k, "t": egger.t, "df": egger.df, "pvalue": egger.pvalue, "reported": egger.reported, "message": egger.message}
-    result["evidence_checks"] = {c: sum(1 for r in rows if r["check"] == c) for c in ("primary", "secondary", "derived")}
+    result["egger"] = {
+        "k": egger.k,
+        "t": egger.t,
+        "df": egger.df,
+        "pvalue": egger.pvalue,
+        "reported": egger.reported,
+        "message": egger.message,
+    }
+    result["evidence_checks"] = {
+        c: sum(1 for r in rows if r["check"] == c) for c in ("primary", "secondary", "derived")
+    }
     return result
 
 
@@ -213,14 +256,20 @@ def data_hash(data_dir: Path) -> str:
 
 
 def software_versions() -> dict:
-    import pandas
     import matplotlib
+    import pandas
     import pypandoc
     import typst
 
-    return {"Python": platform.python_version(), "NumPy": np.__version__, "SciPy": scipy.__version__,
-            "pandas": pandas.__version__, "matplotlib": matplotlib.__version__,
-            "pandoc (pypandoc-binary)": pypandoc.get_pandoc_version(), "typst (Python package)": typst.__version__}
+    return {
+        "Python": platform.python_version(),
+        "NumPy": np.__version__,
+        "SciPy": scipy.__version__,
+        "pandas": pandas.__version__,
+        "matplotlib": matplotlib.__version__,
+        "pandoc (pypandoc-binary)": pypandoc.get_pandoc_version(),
+        "typst (Python package)": typst.__version__,
+    }
 
 
 def write_results(data_dir: Path, out_dir: Path) -> list[Path]:
@@ -230,18 +279,34 @@ def write_results(data_dir: Path, out_dir: Path) -> list[Path]:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".results-", dir=out_dir.parent))
     try:
-        index = {"title": data.review["title"], "question": data.review["question"], "outcomes": [],
-                 "n_studies": len(data.studies), "software": software_versions(), "data_hash": data_hash(Path(data_dir))}
+        index = {
+            "title": data.review["title"],
+            "question": data.review["question"],
+            "outcomes": [],
+            "n_studies": len(data.studies),
+            "software": software_versions(),
+            "data_hash": data_hash(Path(data_dir)),
+        }
         for outcome in data.review["outcomes"]:
             if outcome["type"] != "binary":
-                index["outcomes"].append({"key": outcome["key"], "label": outcome["label"], "analysed": False,
-                                          "message": "continuous outcomes are analysed from the evidence-base issue on"})
+                index["outcomes"].append(
+                    {
+                        "key": outcome["key"],
+                        "label": outcome["label"],
+                        "analysed": False,
+                        "message": "continuous outcomes are analysed from the evidence-base issue on",
+                    }
+                )
                 continue
             result = analyse_binary_outcome(data, outcome)
-            (tmp / f"{outcome['key']}.json").write_text(json.dumps(_json_safe(result), indent=1, default=str), encoding="utf-8")
+            (tmp / f"{outcome['key']}.json").write_text(
+                json.dumps(_json_safe(result), indent=1, default=str), encoding="utf-8"
+            )
             _write_study_csv(tmp / f"{outcome['key']}_studies.csv", result["studies"])
             _write_pooled_csv(tmp / f"{outcome['key']}_pooled.csv", result.get("fits", {}))
-            index["outcomes"].append({"key": outcome["key"], "label": outcome["label"], "analysed": True, "k": result["k"]})
+            index["outcomes"].append(
+                {"key": outcome["key"], "label": outcome["label"], "analysed": True, "k": result["k"]}
+            )
         (tmp / "index.json").write_text(json.dumps(_json_safe(index), indent=1, default=str), encoding="utf-8")
         if out_dir.exists():
             shutil.rmtree(out_dir)
@@ -263,8 +328,27 @@ def _write_study_csv(path: Path, studies: list[dict]) -> None:
 
 
 def _write_pooled_csv(path: Path, fits: dict) -> None:
-    fields = ["model", "method", "hksj", "k", "estimate", "se", "ci_lower", "ci_upper", "pvalue", "tau2", "i2", "h2",
-              "q", "q_df", "q_pvalue", "pi_lower", "pi_upper", "iterations", "error"]
+    fields = [
+        "model",
+        "method",
+        "hksj",
+        "k",
+        "estimate",
+        "se",
+        "ci_lower",
+        "ci_upper",
+        "pvalue",
+        "tau2",
+        "i2",
+        "h2",
+        "q",
+        "q_df",
+        "q_pvalue",
+        "pi_lower",
+        "pi_upper",
+        "iterations",
+        "error",
+    ]
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.inputs.validate import ValidationFailed, validate_data_dir
+from pipeline.inputs.validate import ValidationError, validate_data_dir
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ValidationFailed as err:
+    except ValidationError as err:
         for p in err.problems:
             print(p, file=sys.stderr)
         print(f"validation failed: {len(err.problems)} problem(s); nothing was built", file=sys.stderr)

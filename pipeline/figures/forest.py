@@ -16,8 +16,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
 
-MODEL_NAMES = {"MH": "Mantel-Haenszel", "FE": "Inverse variance", "PETO": "Peto", "REML": "REML", "DL": "DerSimonian-Laird",
-               "PM": "Paule-Mandel", "ML": "ML", "SJ": "Sidik-Jonkman", "HE": "Hedges"}
+MODEL_NAMES = {
+    "MH": "Mantel-Haenszel",
+    "FE": "Inverse variance",
+    "PETO": "Peto",
+    "REML": "REML",
+    "DL": "DerSimonian-Laird",
+    "PM": "Paule-Mandel",
+    "ML": "ML",
+    "SJ": "Sidik-Jonkman",
+    "HE": "Hedges",
+}
 
 
 def _fmt_effect(est: float | None, lo: float | None, hi: float | None) -> str:
@@ -68,8 +77,14 @@ def draw_forest(result: dict, treatment_label: str = "MSC", control_label: str =
     header_y = top + row_h * 0.25
     w_fixed = "Weight\n" + ("MH" if result["models"]["fixed"] == "MH" else "fixed")
     w_random = "Weight\nrandom"
-    for key, text in (("study", "Study"), ("et", f"{treatment_label}\nn/N"), ("ec", f"{control_label}\nn/N"),
-                      ("wf", w_fixed), ("wr", w_random), ("eff", f"{measure} [95% CI]")):
+    for key, text in (
+        ("study", "Study"),
+        ("et", f"{treatment_label}\nn/N"),
+        ("ec", f"{control_label}\nn/N"),
+        ("wf", w_fixed),
+        ("wr", w_random),
+        ("eff", f"{measure} [95% CI]"),
+    ):
         fig.text(cols[key], header_y, text, fontsize=9, fontweight="bold", va="bottom")
     all_lo, all_hi = [], []
     weights_r = [s.get(f"weight_{result.get('headline_model')}") for s in studies]
@@ -97,12 +112,32 @@ def draw_forest(result: dict, treatment_label: str = "MSC", control_label: str =
             fig.text(cols["eff"], y, "not estimable", fontsize=9, va="center")
             continue
         est, lo, hi = fit["estimate_exp"], fit["ci_lower_exp"], fit["ci_upper_exp"]
-        fig.text(cols["et"], y, f"{sum(s['events_t'] for s in studies)}/{sum(s['n_t'] for s in studies)}", fontsize=9, va="center", fontweight="bold")
-        fig.text(cols["ec"], y, f"{sum(s['events_c'] for s in studies)}/{sum(s['n_c'] for s in studies)}", fontsize=9, va="center", fontweight="bold")
+        fig.text(
+            cols["et"],
+            y,
+            f"{sum(s['events_t'] for s in studies)}/{sum(s['n_t'] for s in studies)}",
+            fontsize=9,
+            va="center",
+            fontweight="bold",
+        )
+        fig.text(
+            cols["ec"],
+            y,
+            f"{sum(s['events_c'] for s in studies)}/{sum(s['n_c'] for s in studies)}",
+            fontsize=9,
+            va="center",
+            fontweight="bold",
+        )
         fig.text(cols["wf" if name == "fixed" else "wr"], y, "100%", fontsize=9, va="center", fontweight="bold")
         fig.text(cols["eff"], y, _fmt_effect(est, lo, hi), fontsize=9, va="center", fontweight="bold")
-        ax.add_patch(Polygon([(lo, row), (est, row - 0.3), (hi, row), (est, row + 0.3)], closed=True,
-                             facecolor="black" if name == "fixed" else "white", edgecolor="black"))
+        ax.add_patch(
+            Polygon(
+                [(lo, row), (est, row - 0.3), (hi, row), (est, row + 0.3)],
+                closed=True,
+                facecolor="black" if name == "fixed" else "white",
+                edgecolor="black",
+            )
+        )
         all_lo.append(lo)
         all_hi.append(hi)
     ax.set_xscale("log")
@@ -125,20 +160,34 @@ def draw_forest(result: dict, treatment_label: str = "MSC", control_label: str =
     better_low = result["outcome"]["lower_is_better"]
     left, right = (treatment_label, control_label) if better_low else (control_label, treatment_label)
     for x, text, ha in ((0.47, f"← Favours {left}", "right"), (0.53, f"Favours {right} →", "left")):
-        ax.annotate(text, xy=(x, 0), xycoords="axes fraction", xytext=(0, -22), textcoords="offset points",
-                    ha=ha, va="top", fontsize=8.5)
+        ax.annotate(
+            text,
+            xy=(x, 0),
+            xycoords="axes fraction",
+            xytext=(0, -22),
+            textcoords="offset points",
+            ha=ha,
+            va="top",
+            fontsize=8.5,
+        )
     lines = []
     fixed = fits.get("fixed", {})
     if fixed and "error" not in fixed and result["k"] > 1:
-        lines.append(f"Heterogeneity: Q = {fixed['q']:.2f}, df = {fixed['q_df']} (P = {_fmt_p(fixed['q_pvalue'])}); "
-                     f"I² = {fixed['i2']:.0f}% (Q-based)")
+        lines.append(
+            f"Heterogeneity: Q = {fixed['q']:.2f}, df = {fixed['q_df']} (P = {_fmt_p(fixed['q_pvalue'])}); "
+            f"I² = {fixed['i2']:.0f}% (Q-based)"
+        )
     if headline and "error" not in headline and result["k"] > 1:
-        lines.append(f"Random effects: τ² = {headline['tau2']:.3f}; I² = {headline['i2']:.0f}% ({'τ²-based' if result['convention'] == 'metafor' else 'Q-based'}); "
-                     f"test for overall effect P = {_fmt_p(headline['pvalue'])}")
+        lines.append(
+            f"Random effects: τ² = {headline['tau2']:.3f}; I² = {headline['i2']:.0f}% ({'τ²-based' if result['convention'] == 'metafor' else 'Q-based'}); "
+            f"test for overall effect P = {_fmt_p(headline['pvalue'])}"
+        )
     if fixed and "error" not in fixed:
         lines.append(f"Fixed effect: test for overall effect P = {_fmt_p(fixed['pvalue'])}")
     if any(s.get("double_zero") for s in studies):
-        lines.append("† no events in either arm: adds nothing to the MH estimate; ½ added to each cell for its own estimate")
+        lines.append(
+            "† no events in either arm: adds nothing to the MH estimate; ½ added to each cell for its own estimate"
+        )
     fig.text(0.01, 0.02 + 0.2 / height, "\n".join(lines), fontsize=8, va="bottom")
     return fig
 
@@ -148,9 +197,13 @@ def forest_alt_text(result: dict) -> str:
     head = result.get("fits", {}).get(result.get("headline_model"), {})
     studies = ", ".join(f"{s['label']} {s['effect']:.2f}" for s in result["studies"])
     if head and "error" not in head:
-        pooled = (f"pooled {result['outcome']['measure']} {head['estimate_exp']:.2f} "
-                  f"(95% CI {head['ci_lower_exp']:.2f} to {head['ci_upper_exp']:.2f})")
+        pooled = (
+            f"pooled {result['outcome']['measure']} {head['estimate_exp']:.2f} "
+            f"(95% CI {head['ci_lower_exp']:.2f} to {head['ci_upper_exp']:.2f})"
+        )
     else:
         pooled = "no pooled estimate"
-    return (f"Forest plot of {result['outcome']['label'].lower()}: {result['k']} trials ({studies}); {pooled}, "
-            "on a log scale where values below 1 favour MSC.")
+    return (
+        f"Forest plot of {result['outcome']['label'].lower()}: {result['k']} trials ({studies}); {pooled}, "
+        "on a log scale where values below 1 favour MSC."
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.inputs.table_schema import TableSchema, load_table_schema
-from pipeline.inputs.validate import ValidationFailed, validate_data_dir
+from pipeline.inputs.validate import ValidationError, validate_data_dir
 
 UMBILICAL_SOURCES = ("umbilical cord",)
 
@@ -62,11 +62,11 @@ def msc_source_group(source: str) -> str:
 
 
 def load_review_data(data_dir: Path) -> ReviewData:
-    """Validate, then load. Raises :class:`ValidationFailed` with every problem found."""
+    """Validate, then load. Raises :class:`ValidationError` with every problem found."""
     data_dir = Path(data_dir)
     problems = validate_data_dir(data_dir)
     if problems:
-        raise ValidationFailed(problems)
+        raise ValidationError(problems)
     schemas = {name: load_table_schema(data_dir / "schema" / f"{name}.schema.json") for name in ("studies", "outcomes")}
     review = yaml.safe_load((data_dir / "review.yaml").read_text(encoding="utf-8"))
     studies = read_typed_csv(data_dir / "studies.csv", schemas["studies"])

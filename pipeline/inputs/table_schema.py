@@ -50,15 +50,24 @@ def load_table_schema(path: Path) -> TableSchema:
     fields = []
     for f in raw["fields"]:
         c = f.get("constraints", {})
-        fields.append(Field(
-            name=f["name"], type=f.get("type", "string"), description=f.get("description", ""),
-            required=bool(c.get("required", False)), unique=bool(c.get("unique", False)),
-            enum=tuple(c["enum"]) if "enum" in c else None,
-            minimum=c.get("minimum"), maximum=c.get("maximum"), pattern=c.get("pattern"),
-        ))
+        fields.append(
+            Field(
+                name=f["name"],
+                type=f.get("type", "string"),
+                description=f.get("description", ""),
+                required=bool(c.get("required", False)),
+                unique=bool(c.get("unique", False)),
+                enum=tuple(c["enum"]) if "enum" in c else None,
+                minimum=c.get("minimum"),
+                maximum=c.get("maximum"),
+                pattern=c.get("pattern"),
+            )
+        )
     pk = raw.get("primaryKey", [])
     return TableSchema(
-        name=raw["name"], fields=tuple(fields),
+        name=raw["name"],
+        fields=tuple(fields),
         primary_key=tuple([pk] if isinstance(pk, str) else pk),
-        foreign_keys=tuple(raw.get("foreignKeys", [])), path=Path(path),
+        foreign_keys=tuple(raw.get("foreignKeys", [])),
+        path=Path(path),
     )

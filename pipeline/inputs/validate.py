@@ -50,7 +50,7 @@ class Table:
     lines: list[int]
 
 
-class ValidationFailed(Exception):
+class ValidationError(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__(f"{len(problems)} problem(s)")
         self.problems = problems
@@ -75,8 +75,14 @@ def read_csv_text(path: Path, problems: list[Problem]) -> Table | None:
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
-        problems.append(Problem(shown, line, "-", f"not valid UTF-8 (byte 0x{raw[err.start]:02x} at character {col}); "
-                                                   "save the file as UTF-8"))
+        problems.append(
+            Problem(
+                shown,
+                line,
+                "-",
+                f"not valid UTF-8 (byte 0x{raw[err.start]:02x} at character {col}); save the file as UTF-8",
+            )
+        )
         return None
     if not text.strip():
         problems.append(Problem(shown, 1, "-", "file is empty; it needs at least a header row"))
@@ -97,8 +103,15 @@ def read_csv_text(path: Path, problems: list[Problem]) -> Table | None:
             if not any(cell.strip() for cell in record):
                 continue
             if len(record) != len(header):
-                problems.append(Problem(shown, start, "-", f"row has {len(record)} cells but the header has {len(header)}; "
-                                                           "check for a missing or extra comma or an unquoted comma in text"))
+                problems.append(
+                    Problem(
+                        shown,
+                        start,
+                        "-",
+                        f"row has {len(record)} cells but the header has {len(header)}; "
+                        "check for a missing or extra comma or an unquoted comma in text",
+                    )
+                )
                 continue
             rows.append(dict(zip(header, record, strict=True)))
             lines.append(start)
@@ -133,7 +146,9 @@ def _check_value(fld: Field, value: str) -> str | None:
         return f"'{value}' does not match the required pattern {fld.pattern} ({fld.description or 'see the schema'})"
     if number is not None:
         if fld.minimum is not None and number < fld.minimum:
-            return f"{value} is below the minimum {fld.minimum:g}" + (" (counts cannot be negative)" if fld.minimum == 0 else "")
+            return f"{value} is below the minimum {fld.minimum:g}" + (
+                " (counts cannot be negative)" if fld.minimum == 0 else ""
+            )
         if fld.maximum is not None and number > fld.maximum:
             return f"{value} is above the maximum {fld.maximum:g}"
     return None
@@ -144,11 +159,22 @@ def check_table(table: Table, schema: TableSchema, problems: list[Problem]) -> s
     bad_rows: set[int] = set()
     missing = [name for name in schema.field_names if name not in table.header]
     for name in missing:
-        problems.append(Problem(table.display, 1, name, f"required column '{name}' is missing from the header "
-                                                         f"(columns are defined in {schema.path.name if schema.path else 'the schema'})"))
+        problems.append(
+            Problem(
+                table.display,
+                1,
+                name,
+                f"required column '{name}' is missing from the header "
+                f"(columns are defined in {schema.path.name if schema.path else 'the schema'})",
+            )
+        )
     for name in table.header:
         if name not in schema.field_names:
-            problems.append(Problem(table.display, 1, name or "(blank)", f"unknown column '{name}'; remove it or add it to the schema"))
+            problems.append(
+                Problem(
+                    table.display, 1, name or "(blank)", f"unknown column '{name}'; remove it or add it to the schema"
+                )
+            )
     if missing:
         return set(range(len(table.rows)))
     for i, (row, line) in enumerate(zip(table.rows, table.lines, strict=True)):
@@ -173,8 +199,14 @@ def _check_unique(table: Table, columns: tuple[str, ...], problems: list[Problem
             continue
         if key in seen:
             what = ", ".join(f"{c}={v}" for c, v in zip(columns, key, strict=True))
-            problems.append(Problem(table.display, line, columns[-1] if len(columns) > 1 else columns[0],
-                                    f"duplicate key ({what}) already on line {seen[key]}; each must appear once"))
+            problems.append(
+                Problem(
+                    table.display,
+                    line,
+                    columns[-1] if len(columns) > 1 else columns[0],
+                    f"duplicate key ({what}) already on line {seen[key]}; each must appear once",
+                )
+            )
         else:
             seen[key] = line
 
@@ -195,7 +227,9 @@ def check_review(path: Path, problems: list[Problem]) -> dict | None:
     """Rules for ``review.yaml``: question, outcomes (key, label, type, time point, direction, measure), analysis."""
     shown = _display_path(path)
     if not path.exists():
-        problems.append(Problem(shown, 0, "-", "file is missing; it defines the question, outcomes and analysis settings"))
+        problems.append(
+            Problem(shown, 0, "-", "file is missing; it defines the question, outcomes and analysis settings")
+        )
         return None
     try:
         text = path.read_text(encoding="utf-8")
@@ -206,7 +240,9 @@ def check_review(path: Path, problems: list[Problem]) -> dict | None:
         return None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        problems.append(Problem(shown, (mark.line + 1) if mark else 1, "-", f"YAML syntax error: {getattr(err, 'problem', err)}"))
+        problems.append(
+            Problem(shown, (mark.line + 1) if mark else 1, "-", f"YAML syntax error: {getattr(err, 'problem', err)}")
+        )
         return None
     if not isinstance(review, dict):
         problems.append(Problem(shown, 1, "-", "expected a mapping with keys title, question, outcomes, analysis"))
@@ -218,7 +254,9 @@ def check_review(path: Path, problems: list[Problem]) -> dict | None:
     question = review.get("question") or {}
     for key in ("population", "intervention", "comparator"):
         if not isinstance(question, dict) or not str(question.get(key, "")).strip():
-            problems.append(Problem(shown, _yaml_line(_yaml_child(root, "question")), f"question.{key}", f"'{key}' is required"))
+            problems.append(
+                Problem(shown, _yaml_line(_yaml_child(root, "question")), f"question.{key}", f"'{key}' is required")
+            )
     outcomes = review.get("outcomes") or []
     outcomes_node = _yaml_child(root, "outcomes")
     keys_seen: set[str] = set()
@@ -233,7 +271,9 @@ def check_review(path: Path, problems: list[Problem]) -> dict | None:
             continue
         key = str(outcome.get("key", ""))
         if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
-            problems.append(Problem(shown, line, "key", f"outcome key '{key}' must be lower case letters, digits and _"))
+            problems.append(
+                Problem(shown, line, "key", f"outcome key '{key}' must be lower case letters, digits and _")
+            )
         elif key in keys_seen:
             problems.append(Problem(shown, line, "key", f"outcome key '{key}' is defined twice"))
         keys_seen.add(key)
@@ -244,25 +284,46 @@ def check_review(path: Path, problems: list[Problem]) -> dict | None:
         if otype not in OUTCOME_TYPES:
             problems.append(Problem(shown, line, "type", f"'{otype}' is not an outcome type; use binary or continuous"))
         elif outcome.get("measure") not in MEASURES[otype]:
-            problems.append(Problem(shown, line, "measure", f"'{outcome.get('measure')}' is not a {otype} measure; use one of {', '.join(MEASURES[otype])}"))
+            problems.append(
+                Problem(
+                    shown,
+                    line,
+                    "measure",
+                    f"'{outcome.get('measure')}' is not a {otype} measure; use one of {', '.join(MEASURES[otype])}",
+                )
+            )
         if not isinstance(outcome.get("lower_is_better"), bool):
             problems.append(Problem(shown, line, "lower_is_better", "say true or false (the direction of benefit)"))
         tp = outcome.get("timepoint") or {}
         if isinstance(tp, dict):
             lo, hi = tp.get("min_days"), tp.get("max_days")
             if not (isinstance(lo, int) and isinstance(hi, int) and 0 <= lo <= hi):
-                problems.append(Problem(shown, line, "timepoint", "give min_days and max_days as whole days with min_days <= max_days"))
+                problems.append(
+                    Problem(
+                        shown, line, "timepoint", "give min_days and max_days as whole days with min_days <= max_days"
+                    )
+                )
             if tp.get("select", "closest") not in ("closest", "longest"):
                 problems.append(Problem(shown, line, "timepoint.select", "use closest (to target_days) or longest"))
             if not isinstance(tp.get("accept_undated", False), bool):
                 problems.append(Problem(shown, line, "timepoint.accept_undated", "say true or false"))
             if tp.get("select", "closest") == "closest" and not isinstance(tp.get("target_days"), int):
-                problems.append(Problem(shown, line, "timepoint.target_days", "give the target day (whole number) when select is closest"))
+                problems.append(
+                    Problem(
+                        shown,
+                        line,
+                        "timepoint.target_days",
+                        "give the target day (whole number) when select is closest",
+                    )
+                )
     for i, outcome in enumerate(outcomes):
         if isinstance(outcome, dict) and "rows_from" in outcome and outcome["rows_from"] not in keys_seen:
             node = outcomes_node.value[i] if isinstance(outcomes_node, yaml.SequenceNode) else None
-            problems.append(Problem(shown, _yaml_line(node), "rows_from",
-                                    f"'{outcome['rows_from']}' is not an outcome key defined here"))
+            problems.append(
+                Problem(
+                    shown, _yaml_line(node), "rows_from", f"'{outcome['rows_from']}' is not an outcome key defined here"
+                )
+            )
     analysis = review.get("analysis") or {}
     aline = _yaml_line(_yaml_child(root, "analysis"))
     if isinstance(analysis, dict):
@@ -277,8 +338,9 @@ def check_review(path: Path, problems: list[Problem]) -> dict | None:
     return review if len(problems) == start else None
 
 
-def check_cross_file(studies: Table, outcomes: Table, outcome_bad: set[int], review: dict | None,
-                     problems: list[Problem]) -> None:
+def check_cross_file(
+    studies: Table, outcomes: Table, outcome_bad: set[int], review: dict | None, problems: list[Problem]
+) -> None:
     """Rules across fields and files: known study and outcome, events <= total, blank counts only when unverified."""
     study_ids = {r["study_id"].strip() for r in studies.rows}
     arm_sizes = {r["study_id"].strip(): (r.get("n_t", "").strip(), r.get("n_c", "").strip()) for r in studies.rows}
@@ -287,39 +349,78 @@ def check_cross_file(studies: Table, outcomes: Table, outcome_bad: set[int], rev
     for i, (row, line) in enumerate(zip(outcomes.rows, outcomes.lines, strict=True)):
         sid = row["study_id"].strip()
         if sid and sid not in study_ids:
-            problems.append(Problem(outcomes.display, line, "study_id",
-                                    f"unknown study '{sid}'; add it to {studies.display} or fix the id"))
+            problems.append(
+                Problem(
+                    outcomes.display,
+                    line,
+                    "study_id",
+                    f"unknown study '{sid}'; add it to {studies.display} or fix the id",
+                )
+            )
         key = row["outcome"].strip()
         if review is not None and key and key not in outcome_keys:
-            problems.append(Problem(outcomes.display, line, "outcome",
-                                    f"unknown outcome '{key}'; outcomes defined in review.yaml: {', '.join(sorted(outcome_keys))}"))
+            problems.append(
+                Problem(
+                    outcomes.display,
+                    line,
+                    "outcome",
+                    f"unknown outcome '{key}'; outcomes defined in review.yaml: {', '.join(sorted(outcome_keys))}",
+                )
+            )
         if i in outcome_bad:
             continue
         if row["timepoint_days"].strip() == "" and not row["note"].strip():
-            problems.append(Problem(outcomes.display, line, "timepoint_days",
-                                    "no day count given: say in note what time frame the source states (e.g. until discharge)"))
+            problems.append(
+                Problem(
+                    outcomes.display,
+                    line,
+                    "timepoint_days",
+                    "no day count given: say in note what time frame the source states (e.g. until discharge)",
+                )
+            )
         values = {c: row[c].strip() for c in count_columns}
         blank = [c for c, v in values.items() if v == ""]
         if blank and len(blank) < len(count_columns):
-            problems.append(Problem(outcomes.display, line, blank[0],
-                                    f"{blank[0]} is empty while other counts are given; give all four counts or none"))
+            problems.append(
+                Problem(
+                    outcomes.display,
+                    line,
+                    blank[0],
+                    f"{blank[0]} is empty while other counts are given; give all four counts or none",
+                )
+            )
             continue
         if blank:
             if row["check"].strip() != "unverified":
-                problems.append(Problem(outcomes.display, line, "check",
-                                        "counts are empty, so check must be 'unverified' (say in note what was searched)"))
+                problems.append(
+                    Problem(
+                        outcomes.display,
+                        line,
+                        "check",
+                        "counts are empty, so check must be 'unverified' (say in note what was searched)",
+                    )
+                )
             if not row["note"].strip():
                 problems.append(Problem(outcomes.display, line, "note", "explain in note why the counts are missing"))
             continue
         for arm in ("t", "c"):
             events, total = int(values[f"events_{arm}"]), int(values[f"n_{arm}"])
             if events > total:
-                problems.append(Problem(outcomes.display, line, f"events_{arm}",
-                                        f"{events} events but only {total} patients in arm"))
+                problems.append(
+                    Problem(
+                        outcomes.display, line, f"events_{arm}", f"{events} events but only {total} patients in arm"
+                    )
+                )
             randomised = arm_sizes.get(sid, ("", ""))[0 if arm == "t" else 1]
             if randomised.isdigit() and total > int(randomised):
-                problems.append(Problem(outcomes.display, line, f"n_{arm}",
-                                        f"{total} patients analysed but only {randomised} allocated in {studies.display}"))
+                problems.append(
+                    Problem(
+                        outcomes.display,
+                        line,
+                        f"n_{arm}",
+                        f"{total} patients analysed but only {randomised} allocated in {studies.display}",
+                    )
+                )
         if row["check"].strip() == "derived" and not row["note"].strip():
             problems.append(Problem(outcomes.display, line, "note", "check is 'derived': show the arithmetic in note"))
 
@@ -337,10 +438,15 @@ def validate_data_dir(data_dir: Path) -> list[Problem]:
             schemas[name] = load_table_schema(schema_path)
     review = check_review(data_dir / "review.yaml", problems)
     tables = {name: read_csv_text(data_dir / f"{name}.csv", problems) for name in TABLES}
-    bad = {name: check_table(tables[name], schemas[name], problems) if tables[name] and name in schemas else set()
-           for name in TABLES}
-    if tables["studies"] and tables["outcomes"] and "outcomes" in schemas and not (
-        set(schemas["outcomes"].field_names) - set(tables["outcomes"].header)
+    bad = {
+        name: check_table(tables[name], schemas[name], problems) if tables[name] and name in schemas else set()
+        for name in TABLES
+    }
+    if (
+        tables["studies"]
+        and tables["outcomes"]
+        and "outcomes" in schemas
+        and not (set(schemas["outcomes"].field_names) - set(tables["outcomes"].header))
     ):
         check_cross_file(tables["studies"], tables["outcomes"], bad["outcomes"], review, problems)
     return problems

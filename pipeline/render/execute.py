@@ -31,13 +31,20 @@ class PageMarkdown:
     assets: dict[str, bytes] = field(default_factory=dict)
 
 
-def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, env: dict[str, str] | None = None,
-                     source: str = "notebook") -> nbformat.NotebookNode:
+def execute_notebook(
+    nb: nbformat.NotebookNode, cwd: Path, env: dict[str, str] | None = None, source: str = "notebook"
+) -> nbformat.NotebookNode:
     old = {k: os.environ.get(k) for k in (env or {})}
     os.environ.update(env or {})  # the kernel inherits the environment of this process
     try:
-        client = NotebookClient(nb, timeout=KERNEL_TIMEOUT_S, kernel_name="python3",
-                                resources={"metadata": {"path": str(cwd)}}, shutdown_kernel="immediate", allow_errors=False)
+        client = NotebookClient(
+            nb,
+            timeout=KERNEL_TIMEOUT_S,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(cwd)}},
+            shutdown_kernel="immediate",
+            allow_errors=False,
+        )
         client.execute()
     except CellExecutionError as err:
         raise RenderError(f"{source}: a code cell failed:\n{ANSI.sub('', str(err))}") from err
@@ -93,7 +100,9 @@ def notebook_to_markdown(nb: nbformat.NotebookNode, page_stem: str, execute_defa
                     figure_count += 1
                     ext = "svg" if "image/svg+xml" in data else "png"
                     name = f"{page_stem}_files/{label or 'figure'}-{figure_count}.{ext}"
-                    payload = data["image/svg+xml"].encode("utf-8") if ext == "svg" else base64.b64decode(data["image/png"])
+                    payload = (
+                        data["image/svg+xml"].encode("utf-8") if ext == "svg" else base64.b64decode(data["image/png"])
+                    )
                     assets[name] = payload
                     caption = opts.get("fig-cap", "")
                     attrs = []
@@ -108,9 +117,28 @@ def notebook_to_markdown(nb: nbformat.NotebookNode, page_stem: str, execute_defa
                     parts.append(_fenced(data["text/plain"]))
             elif out.output_type == "error":
                 raise RenderError(f"{page_stem}: cell raised {out.ename}: {out.evalue}")
-    return PageMarkdown("\n\n".join(p.strip("\n") for p in parts if p.strip()) + "\n", nb.metadata.get("quarto", {}).get("front_matter", {}), assets)
+    return PageMarkdown(
+        "\n\n".join(p.strip("\n") for p in parts if p.strip()) + "\n",
+        nb.metadata.get("quarto", {}).get("front_matter", {}),
+        assets,
+    )
+
+
+# Run first in every kernel, hidden: vector figures (as Quarto's fig-format: svg would give).
+SETUP_CELL = """\
+try:
+    import matplotlib_inline.backend_inline as _bi
+    _bi.set_matplotlib_formats("svg")
+    del _bi
+except ImportError:
+    pass
+"""
 
 
 def render_markdown(doc: QmdDocument, cwd: Path, env: dict[str, str], execute_defaults: dict) -> PageMarkdown:
-    nb = execute_notebook(to_notebook(doc), cwd, env, source=str(doc.path))
+    nb = to_notebook(doc)
+    setup = nbformat.v4.new_code_cell(SETUP_CELL)
+    setup.metadata["quarto"] = {"include": False}
+    nb.cells.insert(0, setup)
+    nb = execute_notebook(nb, cwd, env, source=str(doc.path))
     return notebook_to_markdown(nb, doc.path.stem, execute_defaults)

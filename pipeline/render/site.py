@@ -35,7 +35,9 @@ def choose_renderer(requested: str) -> str:
     if requested == "auto":
         return "quarto" if shutil.which("quarto") else "embedded"
     if requested == "quarto" and not shutil.which("quarto"):
-        raise RenderError("RENDERER=quarto but the quarto command is not on PATH; use RENDERER=embedded or install Quarto")
+        raise RenderError(
+            "RENDERER=quarto but the quarto command is not on PATH; use RENDERER=embedded or install Quarto"
+        )
     if requested not in ("quarto", "embedded"):
         raise RenderError(f"unknown renderer {requested!r}: use auto, quarto or embedded")
     return requested
@@ -86,9 +88,20 @@ def _nav(project: dict, formats: dict[str, str], current: str) -> list[dict]:
 
 def _pandoc_html(markdown: str, front: dict, project: dict, nav: list[dict], footer: str) -> str:
     site_title = project.get("website", {}).get("title", "")
-    args = ["--standalone", f"--template={TEMPLATES / 'page.html'}", f"--lua-filter={TEMPLATES / 'crossref.lua'}",
-            "--mathml", "--metadata", f"pagetitle={front.get('title', '')}", "--variable", f"site-title={site_title}",
-            "--variable", f"footer={footer}", "--variable", "lang=en"]
+    args = [
+        "--standalone",
+        f"--template={TEMPLATES / 'page.html'}",
+        f"--lua-filter={TEMPLATES / 'crossref.lua'}",
+        "--mathml",
+        "--metadata",
+        f"pagetitle={front.get('title', '')}",
+        "--variable",
+        f"site-title={site_title}",
+        "--variable",
+        f"footer={footer}",
+        "--variable",
+        "lang=en",
+    ]
     if front.get("toc"):
         args.append("--toc")
     meta = {"title": front.get("title", ""), "subtitle": front.get("subtitle", ""), "nav": nav}
@@ -96,18 +109,27 @@ def _pandoc_html(markdown: str, front: dict, project: dict, nav: list[dict], foo
         yaml.safe_dump(meta, fh)
         meta_file = fh.name
     try:
-        return pypandoc.convert_text(markdown, "html5", format="markdown", extra_args=[*args, f"--metadata-file={meta_file}"])
+        return pypandoc.convert_text(
+            markdown, "html5", format="markdown", extra_args=[*args, f"--metadata-file={meta_file}"]
+        )
     finally:
         os.unlink(meta_file)
 
 
 def _typst_pdf(markdown: str, front: dict, workdir: Path, stem: str) -> bytes:
     typst_opts = front.get("format", {}).get("typst", {}) if isinstance(front.get("format"), dict) else {}
-    args = ["--standalone", f"--lua-filter={TEMPLATES / 'crossref.lua'}",
-            "--variable", f"papersize={typst_opts.get('papersize', 'a4')}",
-            "--variable", f"mainfont={TYPST_FONT}",
-            "--variable", f"fontsize={typst_opts.get('fontsize', '10pt')}",
-            "--metadata", f"title={front.get('title', '')}"]
+    args = [
+        "--standalone",
+        f"--lua-filter={TEMPLATES / 'crossref.lua'}",
+        "--variable",
+        f"papersize={typst_opts.get('papersize', 'a4')}",
+        "--variable",
+        f"mainfont={TYPST_FONT}",
+        "--variable",
+        f"fontsize={typst_opts.get('fontsize', '10pt')}",
+        "--metadata",
+        f"title={front.get('title', '')}",
+    ]
     margin = typst_opts.get("margin", {"x": "1.6cm", "y": "1.4cm"})
     for key, value in margin.items():
         args += ["--variable", f"margin.{key}={value}"]
@@ -146,7 +168,9 @@ def render_embedded(reports: Path, build: Path, out: Path, pages: list[str] | No
                 target.write_bytes(_typst_pdf(rendered.markdown, doc.front_matter, workdir, Path(page).stem))
             else:
                 nav = _nav(project, formats, target.name)
-                target.write_text(_pandoc_html(rendered.markdown, doc.front_matter, project, nav, footer), encoding="utf-8")
+                target.write_text(
+                    _pandoc_html(rendered.markdown, doc.front_matter, project, nav, footer), encoding="utf-8"
+                )
             written.append(target)
     return written
 

@@ -26,10 +26,11 @@ def escape_markdown(text: object) -> str:
 
 
 def markdown_table(frame: pd.DataFrame, escape_columns: list[str] | None = None, align: str | tuple = "left") -> str:
-    """A pipe table via ``DataFrame.to_markdown`` (tabulate); escapes the named columns (default: all object columns)."""
+    """A pipe table via ``DataFrame.to_markdown`` (tabulate); escapes the named columns (default: every column)."""
     frame = frame.copy()
-    columns = escape_columns if escape_columns is not None else [c for c in frame.columns if frame[c].dtype == object]
+    columns = escape_columns if escape_columns is not None else list(frame.columns)
     for c in columns:
         frame[c] = frame[c].map(escape_markdown)
-    return frame.to_markdown(index=False, colalign=[align] * len(frame.columns) if isinstance(align, str) else align,
-                             disable_numparse=True)
+    return frame.to_markdown(
+        index=False, colalign=[align] * len(frame.columns) if isinstance(align, str) else align, disable_numparse=True
+    )

@@ -29,12 +29,14 @@ def pooled_sentence(result: dict) -> str:
     if not fit or "error" in fit:
         return "No pooled estimate could be computed."
     measure = result["outcome"]["measure"]
-    return (f"The pooled {measure} was {fmt_ratio(fit['estimate_exp'])} "
-            f"(95% CI {fmt_ratio(fit['ci_lower_exp'])} to {fmt_ratio(fit['ci_upper_exp'])}; "
-            f"{result['models']['random']} random effects with the Hartung-Knapp-Sidik-Jonkman adjustment)"
-            if result.get("headline_model", "").startswith("random_hksj") else
-            f"The pooled {measure} was {fmt_ratio(fit['estimate_exp'])} "
-            f"(95% CI {fmt_ratio(fit['ci_lower_exp'])} to {fmt_ratio(fit['ci_upper_exp'])})") + "."
+    return (
+        f"The pooled {measure} was {fmt_ratio(fit['estimate_exp'])} "
+        f"(95% CI {fmt_ratio(fit['ci_lower_exp'])} to {fmt_ratio(fit['ci_upper_exp'])}; "
+        f"{result['models']['random']} random effects with the Hartung-Knapp-Sidik-Jonkman adjustment)"
+        if result.get("headline_model", "").startswith("random_hksj")
+        else f"The pooled {measure} was {fmt_ratio(fit['estimate_exp'])} "
+        f"(95% CI {fmt_ratio(fit['ci_lower_exp'])} to {fmt_ratio(fit['ci_upper_exp'])})"
+    ) + "."
 
 
 def plain_language(result: dict, intervention: str = "MSC") -> str:
@@ -54,11 +56,15 @@ def plain_language(result: dict, intervention: str = "MSC") -> str:
     few_events = events < OPTIMAL_INFORMATION_EVENTS
     direction = "reduce" if fit["ci_upper_exp"] < 1 else "increase"
     if crosses_null:
-        second = (f"The confidence interval includes both a large benefit and harm, so we do not know whether {intervention} "
-                  f"change {label}: the evidence is very uncertain.")
+        second = (
+            f"The confidence interval includes both a large benefit and harm, so we do not know whether {intervention} "
+            f"change {label}: the evidence is very uncertain."
+        )
     elif few_events:
-        second = (f"{intervention} may {direction} {label}, but the evidence is very uncertain: the trials are few and small, "
-                  f"with {events} events in total (far fewer than the ~{OPTIMAL_INFORMATION_EVENTS} needed for a precise estimate).")
+        second = (
+            f"{intervention} may {direction} {label}, but the evidence is very uncertain: the trials are few and small, "
+            f"with {events} events in total (far fewer than the ~{OPTIMAL_INFORMATION_EVENTS} needed for a precise estimate)."
+        )
     else:
         second = f"{intervention} may {direction} {label}; the certainty of the evidence has not yet been graded."
     return f"{first} {second}"

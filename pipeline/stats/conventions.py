@@ -41,10 +41,12 @@ class Convention:
 
 
 CONVENTIONS = {
-    "metafor": Convention("metafor", escalc_drop00=False, q_drop00=True, mh_add=0.0, mh_to="none",
-                          mh_drop00=False, i2_definition="tau2"),
-    "revman": Convention("revman", escalc_drop00=True, q_drop00=True, mh_add=0.5, mh_to="only0",
-                         mh_drop00=True, i2_definition="q"),
+    "metafor": Convention(
+        "metafor", escalc_drop00=False, q_drop00=True, mh_add=0.0, mh_to="none", mh_drop00=False, i2_definition="tau2"
+    ),
+    "revman": Convention(
+        "revman", escalc_drop00=True, q_drop00=True, mh_add=0.5, mh_to="only0", mh_drop00=True, i2_definition="q"
+    ),
 }
 
 

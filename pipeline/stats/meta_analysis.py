@@ -87,5 +87,6 @@ def meta_analysis(
         es = binary_effect_sizes(measure, table, drop00=conv.q_drop00)
         return pool_mantel_haenszel(measure, table, es.yi, es.vi, add=conv.mh_add, to=conv.mh_to, drop00=conv.mh_drop00)
     es = study_effect_sizes(measure, data, conv)
-    return pool_inverse_variance(measure, es.yi, es.vi, method=method, hksj=hksj, i2_definition=conv.i2_definition,
-                                 hksj_truncate=hksj_truncate)
+    return pool_inverse_variance(
+        measure, es.yi, es.vi, method=method, hksj=hksj, i2_definition=conv.i2_definition, hksj_truncate=hksj_truncate
+    )

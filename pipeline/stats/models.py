@@ -30,7 +30,7 @@ import numpy as np
 from scipy import stats
 
 from pipeline.stats.effect_sizes import TwoByTwo
-from pipeline.stats.tau2 import estimate_tau2
+from pipeline.stats.tau2 import ConvergenceError, estimate_tau2
 
 Z_975 = stats.norm.ppf(0.975)
 
@@ -105,7 +105,9 @@ def tau2_based_i2(vi: np.ndarray, tau2: float) -> tuple[float, float]:
     return 100 * tau2 / (tau2 + s2), (tau2 + s2) / s2
 
 
-def _finish(measure, method, hksj, yi, vi, mask, estimate, se, tau2, i2, h2, q, q_df, q_p, iterations, weights, df=None):
+def _finish(
+    measure, method, hksj, yi, vi, mask, estimate, se, tau2, i2, h2, q, q_df, q_p, iterations, weights, df=None
+):
     crit = stats.t.ppf(0.975, df) if df is not None else Z_975
     if df is not None:
         pvalue = 2 * stats.t.sf(abs(estimate / se), df)
@@ -113,13 +115,25 @@ def _finish(measure, method, hksj, yi, vi, mask, estimate, se, tau2, i2, h2, q, 
         pvalue = 2 * stats.norm.sf(abs(estimate / se))
     pi_half = crit * np.sqrt(tau2 + se**2)
     return MetaFit(
-        measure=measure, method=method, hksj=hksj, k=int(mask.sum()),
-        estimate=float(estimate), se=float(se),
-        ci_lower=float(estimate - crit * se), ci_upper=float(estimate + crit * se),
-        pvalue=float(pvalue), tau2=float(tau2), i2=float(i2), h2=float(h2),
-        q=float(q), q_df=int(q_df), q_pvalue=float(q_p),
-        pi_lower=float(estimate - pi_half), pi_upper=float(estimate + pi_half),
-        iterations=int(iterations), weights=_spread_weights(mask, weights),
+        measure=measure,
+        method=method,
+        hksj=hksj,
+        k=int(mask.sum()),
+        estimate=float(estimate),
+        se=float(se),
+        ci_lower=float(estimate - crit * se),
+        ci_upper=float(estimate + crit * se),
+        pvalue=float(pvalue),
+        tau2=float(tau2),
+        i2=float(i2),
+        h2=float(h2),
+        q=float(q),
+        q_df=int(q_df),
+        q_pvalue=float(q_p),
+        pi_lower=float(estimate - pi_half),
+        pi_upper=float(estimate + pi_half),
+        iterations=int(iterations),
+        weights=_spread_weights(mask, weights),
     )
 
 
@@ -155,7 +169,10 @@ def pool_inverse_variance(
     elif k == 1:
         raise PoolingError(f"a random-effects model ({method}) needs at least 2 studies; only 1 is estimable")
     else:
-        tau2, iterations = estimate_tau2(method, y, v)
+        try:
+            tau2, iterations = estimate_tau2(method, y, v)
+        except ConvergenceError as err:
+            raise PoolingError(f"{err}; try method DL or PM, or check the data") from err
     # fit
     wi = 1.0 / (v + tau2)
     estimate = np.dot(wi, y) / wi.sum()
@@ -205,10 +222,14 @@ def pool_mantel_haenszel(
             r_i, s_i = a * d / n, b * c / n
             r, s = r_i.sum(), s_i.sum()
             if r == 0 or s == 0:
-                raise PoolingError("Mantel-Haenszel OR is not estimable: no events (or no non-events) in one arm across all studies")
+                raise PoolingError(
+                    "Mantel-Haenszel OR is not estimable: no events (or no non-events) in one arm across all studies"
+                )
             p_i, q_i = (a + d) / n, (b + c) / n
             estimate = np.log(r / s)
-            se = np.sqrt(0.5 * (np.sum(p_i * r_i) / r**2 + np.sum(p_i * s_i + q_i * r_i) / (r * s) + np.sum(q_i * s_i) / s**2))
+            se = np.sqrt(
+                0.5 * (np.sum(p_i * r_i) / r**2 + np.sum(p_i * s_i + q_i * r_i) / (r * s) + np.sum(q_i * s_i) / s**2)
+            )
             weights = s_i
         elif measure == "RR":
             r, s = np.sum(a * n2 / n), np.sum(c * n1 / n)
@@ -220,8 +241,10 @@ def pool_mantel_haenszel(
         elif measure == "RD":
             wsum = np.sum(n1 * n2 / n)
             estimate = np.sum(a * n2 / n - c * n1 / n) / wsum
-            numerator = estimate * np.sum(c * (n1 / n) ** 2 - a * (n2 / n) ** 2 + (n1 / n) * (n2 / n) * (n2 - n1) / 2) \
+            numerator = (
+                estimate * np.sum(c * (n1 / n) ** 2 - a * (n2 / n) ** 2 + (n1 / n) * (n2 / n) * (n2 - n1) / 2)
                 + np.sum(a * (n2 - c) / n + c * (n1 - a) / n) / 2
+            )
             se = np.sqrt(numerator / wsum**2)
             weights = n1 * n2 / n
         else:
@@ -236,8 +259,9 @@ def pool_mantel_haenszel(
     full_weights = np.full(table.a.shape, np.nan)
     full_weights[keep] = weights
     weight_mask = np.isfinite(full_weights) & (full_weights > 0) if np.any(full_weights > 0) else keep
-    fit = _finish(measure, "MH", False, yi, vi, weight_mask, estimate, se, 0.0, i2, h2, q, q_df, q_p, 0,
-                  full_weights[weight_mask])
+    fit = _finish(
+        measure, "MH", False, yi, vi, weight_mask, estimate, se, 0.0, i2, h2, q, q_df, q_p, 0, full_weights[weight_mask]
+    )
     return _replace_k(fit, int(keep.sum()))
 
 
@@ -267,7 +291,9 @@ def pool_peto(table: TwoByTwo, yi: np.ndarray, vi: np.ndarray) -> MetaFit:
     estimate = np.sum(a - expected) / total_v
     se = np.sqrt(1.0 / total_v)
     positive = variance > 0
-    q = max(0.0, float(np.sum((a - expected)[positive] ** 2 / variance[positive]) - np.sum(a - expected) ** 2 / total_v))
+    q = max(
+        0.0, float(np.sum((a - expected)[positive] ** 2 / variance[positive]) - np.sum(a - expected) ** 2 / total_v)
+    )
     k_yi = int(_usable(np.asarray(yi, float), np.asarray(vi, float)).sum())
     if positive.sum() > 1:
         q_df = k_yi - 1

@@ -104,9 +104,15 @@ def egger_test(yi: np.ndarray, vi: np.ndarray, min_studies: int = EGGER_MIN_STUD
     y, v = yi[mask], vi[mask]
     k = len(y)
     if k < min_studies:
-        return EggerTest(k, float("nan"), k - 2, float("nan"), False,
-                         f"Egger's test not reported: {k} studies, fewer than the {min_studies} "
-                         "the Cochrane Handbook requires for a meaningful test")
+        return EggerTest(
+            k,
+            float("nan"),
+            k - 2,
+            float("nan"),
+            False,
+            f"Egger's test not reported: {k} studies, fewer than the {min_studies} "
+            "the Cochrane Handbook requires for a meaningful test",
+        )
     x = np.column_stack([np.ones(k), np.sqrt(v)])
     w = 1 / v
     xtwx = x.T @ (x * w[:, None])

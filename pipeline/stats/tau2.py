@@ -87,30 +87,43 @@ def tau2_paule_mandel(yi: np.ndarray, vi: np.ndarray) -> tuple[float, int]:
         upper *= 10
         if upper > 1e12:
             raise ConvergenceError("Paule-Mandel: no root of Q(tau2) = k-1 below 1e12")
-    root, info = brentq(excess, 0.0, upper, xtol=1e-300, rtol=4 * np.finfo(float).eps,
-                        maxiter=MAX_ITERATIONS, full_output=True)
+    root, info = brentq(
+        excess, 0.0, upper, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=MAX_ITERATIONS, full_output=True
+    )
     return float(root), int(info.iterations)
+
+
+def _likelihood_score(yi: np.ndarray, vi: np.ndarray, tau2: float, restricted: bool) -> tuple[float, float]:
+    """Score (up to the factor 1/2) and expected information of the (RE)ML log-likelihood in tau2.
+
+    ML:   score ``sum w^2 r^2 - sum w``,     information ``sum w^2``
+    REML: score ``sum w^2 r^2 - tr P``,      information ``tr(PP)``, with ``P = W - w w'/sum w``,
+    ``tr P = sum w - sum w^2/sum w``, ``tr PP = sum w^2 - 2 sum w^3/sum w + (sum w^2/sum w)^2``
+    (Viechtbauer 2005, eq. 8-11).
+    """
+    wi, resid = _weighted_residuals(yi, vi, tau2)
+    sw, sw2 = wi.sum(), np.dot(wi, wi)
+    score = np.dot(wi**2, resid**2)
+    if restricted:
+        sw3 = np.dot(wi**2, wi)
+        return score - (sw - sw2 / sw), sw2 - 2 * sw3 / sw + (sw2 / sw) ** 2
+    return score - sw, sw2
+
+
+FISHER_SCORING_LIMIT = 100  # then switch to the bracketed root of the score
 
 
 def _fisher_scoring(yi: np.ndarray, vi: np.ndarray, tau2: float, restricted: bool, name: str) -> tuple[float, int]:
     """Fisher scoring for the (RE)ML estimate, step-halving at the zero boundary as in metafor.
 
-    ML update:   ``tau2 += (sum w^2 r^2 - sum w) / sum w^2``
-    REML update: ``tau2 += (r'PPr... ) = (sum w^2 r^2 - tr P) / tr(PP)`` with
-    ``P = W - w w'/sum w`` (intercept-only), ``tr P = sum w - sum w^2/sum w``,
-    ``tr PP = sum w^2 - 2 sum w^3/sum w + (sum w^2/sum w)^2`` (Viechtbauer 2005, eq. 8-11).
+    Fisher scoring can oscillate when the start is far from the optimum; after
+    ``FISHER_SCORING_LIMIT`` steps the root of the score is found by Brent's method on a
+    bracket instead, so the estimate is always the exact stationary point (or 0 when the
+    score is negative at 0).
     """
-    for iteration in range(1, MAX_ITERATIONS + 1):
-        wi, resid = _weighted_residuals(yi, vi, tau2)
-        sw, sw2 = wi.sum(), np.dot(wi, wi)
-        score_part = np.dot(wi**2, resid**2)
-        if restricted:
-            sw3 = np.dot(wi**2, wi)
-            trace_p = sw - sw2 / sw
-            trace_pp = sw2 - 2 * sw3 / sw + (sw2 / sw) ** 2
-            step = (score_part - trace_p) / trace_pp
-        else:
-            step = (score_part - sw) / sw2
+    for iteration in range(1, FISHER_SCORING_LIMIT + 1):
+        score, information = _likelihood_score(yi, vi, tau2, restricted)
+        step = score / information
         new = tau2 + step
         while new < 0:  # step halving keeps the estimate in the parameter space
             step /= 2
@@ -121,7 +134,26 @@ def _fisher_scoring(yi: np.ndarray, vi: np.ndarray, tau2: float, restricted: boo
         if abs(new - tau2) <= STEP_TOLERANCE * max(1.0, new):
             return float(new), iteration
         tau2 = new
-    raise ConvergenceError(f"{name}: Fisher scoring did not converge in {MAX_ITERATIONS} iterations")
+    return _bracketed_score_root(yi, vi, restricted, name, FISHER_SCORING_LIMIT)
+
+
+def _bracketed_score_root(yi: np.ndarray, vi: np.ndarray, restricted: bool, name: str, used: int) -> tuple[float, int]:
+    def score(t: float) -> float:
+        return _likelihood_score(yi, vi, t, restricted)[0]
+
+    if score(0.0) <= 0:
+        return 0.0, used
+    upper = max(1.0, float(np.var(yi)) * 10)
+    while score(upper) > 0:
+        upper *= 10
+        if upper > 1e12:
+            raise ConvergenceError(f"{name}: the likelihood has no maximum below tau2 = 1e12")
+    root, info = brentq(
+        score, 0.0, upper, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=MAX_ITERATIONS, full_output=True
+    )
+    if not info.converged:
+        raise ConvergenceError(f"{name}: root finding did not converge")
+    return float(root), used + int(info.iterations)
 
 
 def tau2_reml(yi: np.ndarray, vi: np.ndarray) -> tuple[float, int]:

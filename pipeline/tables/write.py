@@ -20,7 +20,12 @@ from pipeline.inputs.load import load_review_data
 from pipeline.report.markdown_text import escape_markdown, markdown_table
 from pipeline.report.statements import plain_language, pooled_sentence
 
-CHECK_WORDS = {"primary": "trial report", "secondary": "secondary source", "derived": "derived", "unverified": "unverified"}
+CHECK_WORDS = {
+    "primary": "trial report",
+    "secondary": "secondary source",
+    "derived": "derived",
+    "unverified": "unverified",
+}
 
 
 def _ci(est, lo, hi) -> str:
@@ -36,25 +41,44 @@ def _p(p) -> str:
 
 
 def included_trials_table(studies: list[dict]) -> str:
-    frame = pd.DataFrame([{
-        "Trial": s["label"], "Design": s["design"], "Blinding": s["blinding"], "Country": s["country"],
-        "Population": s["severity"], "MSC source": s["msc_source"], "Dose and schedule": f"{s['dose']}; {s['schedule']}",
-        "Control": s["control"], "MSC / control (n)": f"{s['n_t']} / {s['n_c']}", "DOI": s["doi"],
-    } for s in sorted(studies, key=lambda s: (s["date_published"], s["study_id"]))])
+    frame = pd.DataFrame(
+        [
+            {
+                "Trial": s["label"],
+                "Design": s["design"],
+                "Blinding": s["blinding"],
+                "Country": s["country"],
+                "Population": s["severity"],
+                "MSC source": s["msc_source"],
+                "Dose and schedule": f"{s['dose']}; {s['schedule']}",
+                "Control": s["control"],
+                "MSC / control (n)": f"{s['n_t']} / {s['n_c']}",
+                "DOI": s["doi"],
+            }
+            for s in sorted(studies, key=lambda s: (s["date_published"], s["study_id"]))
+        ]
+    )
     return markdown_table(frame)
 
 
 def study_results_table(result: dict) -> str:
     measure = result["outcome"]["measure"]
     head = result.get("headline_model")
-    frame = pd.DataFrame([{
-        "Trial": s["label"], "Day": "not stated" if s["timepoint_days"] is None else str(s["timepoint_days"]),
-        "MSC n/N": f"{s['events_t']}/{s['n_t']}", "Control n/N": f"{s['events_c']}/{s['n_c']}",
-        f"{measure} [95% CI]": _ci(s["effect"], s["ci_lower"], s["ci_upper"]),
-        "Weight fixed": "—" if s.get("weight_fixed") is None else f"{s['weight_fixed']:.1f}%",
-        "Weight random": "—" if s.get(f"weight_{head}") is None else f"{s[f'weight_{head}']:.1f}%",
-        "Source": CHECK_WORDS[s["check"]],
-    } for s in result["studies"]])
+    frame = pd.DataFrame(
+        [
+            {
+                "Trial": s["label"],
+                "Day": "not stated" if s["timepoint_days"] is None else str(s["timepoint_days"]),
+                "MSC n/N": f"{s['events_t']}/{s['n_t']}",
+                "Control n/N": f"{s['events_c']}/{s['n_c']}",
+                f"{measure} [95% CI]": _ci(s["effect"], s["ci_lower"], s["ci_upper"]),
+                "Weight fixed": "—" if s.get("weight_fixed") is None else f"{s['weight_fixed']:.1f}%",
+                "Weight random": "—" if s.get(f"weight_{head}") is None else f"{s[f'weight_{head}']:.1f}%",
+                "Source": CHECK_WORDS[s["check"]],
+            }
+            for s in result["studies"]
+        ]
+    )
     return markdown_table(frame)
 
 
@@ -63,51 +87,102 @@ def pooled_table(result: dict) -> str:
     rows = []
     for name, fit in result.get("fits", {}).items():
         if "error" in fit:
-            rows.append({"Model": model_label(result, name), "k": "", f"{measure} [95% CI]": fit["error"], "P": "",
-                         "τ²": "", "I²": "", "Q (df), P": "", "95% prediction interval": ""})
+            rows.append(
+                {
+                    "Model": model_label(result, name),
+                    "k": "",
+                    f"{measure} [95% CI]": fit["error"],
+                    "P": "",
+                    "τ²": "",
+                    "I²": "",
+                    "Q (df), P": "",
+                    "95% prediction interval": "",
+                }
+            )
             continue
-        rows.append({
-            "Model": model_label(result, name), "k": str(fit["k"]),
-            f"{measure} [95% CI]": _ci(fit["estimate_exp"], fit["ci_lower_exp"], fit["ci_upper_exp"]),
-            "P": _p(fit["pvalue"]), "τ²": f"{fit['tau2']:.3f}", "I²": f"{fit['i2']:.0f}%",
-            "Q (df), P": f"{fit['q']:.2f} ({fit['q_df']}), {_p(fit['q_pvalue'])}",
-            "95% prediction interval": "—" if name == "fixed" else f"{fit['pi_lower_exp']:.2f} to {fit['pi_upper_exp']:.2f}",
-        })
+        rows.append(
+            {
+                "Model": model_label(result, name),
+                "k": str(fit["k"]),
+                f"{measure} [95% CI]": _ci(fit["estimate_exp"], fit["ci_lower_exp"], fit["ci_upper_exp"]),
+                "P": _p(fit["pvalue"]),
+                "τ²": f"{fit['tau2']:.3f}",
+                "I²": f"{fit['i2']:.0f}%",
+                "Q (df), P": f"{fit['q']:.2f} ({fit['q_df']}), {_p(fit['q_pvalue'])}",
+                "95% prediction interval": "—"
+                if name == "fixed"
+                else f"{fit['pi_lower_exp']:.2f} to {fit['pi_upper_exp']:.2f}",
+            }
+        )
     return markdown_table(pd.DataFrame(rows))
 
 
 def not_analysed_table(result: dict) -> str:
     if not result["not_analysed"]:
         return "Every included trial contributed data to this analysis."
-    return markdown_table(pd.DataFrame([{"Trial": m["label"], "Why not analysed": m["reason"]} for m in result["not_analysed"]]))
+    return markdown_table(
+        pd.DataFrame([{"Trial": m["label"], "Why not analysed": m["reason"]} for m in result["not_analysed"]])
+    )
 
 
 def sensitivity_tables(result: dict) -> str:
     measure = result["outcome"]["measure"]
     parts = []
     if result.get("leave_one_out"):
-        frame = pd.DataFrame([{"Omitted": r["label"], f"{measure} [95% CI]":
-                               r["error"] if "error" in r else _ci(r["estimate_exp"], r["ci_lower_exp"], r["ci_upper_exp"])}
-                              for r in result["leave_one_out"]])
+        frame = pd.DataFrame(
+            [
+                {
+                    "Omitted": r["label"],
+                    f"{measure} [95% CI]": r["error"]
+                    if "error" in r
+                    else _ci(r["estimate_exp"], r["ci_lower_exp"], r["ci_upper_exp"]),
+                }
+                for r in result["leave_one_out"]
+            ]
+        )
         parts.append("**Leave-one-out** (random-effects model refitted without each trial)\n\n" + markdown_table(frame))
     if result.get("cumulative"):
-        frame = pd.DataFrame([{"Adding": r["label"], "Published": r["date_published"], f"{measure} [95% CI]":
-                               r["error"] if "error" in r else _ci(r["estimate_exp"], r["ci_lower_exp"], r["ci_upper_exp"])}
-                              for r in result["cumulative"]])
+        frame = pd.DataFrame(
+            [
+                {
+                    "Adding": r["label"],
+                    "Published": r["date_published"],
+                    f"{measure} [95% CI]": r["error"]
+                    if "error" in r
+                    else _ci(r["estimate_exp"], r["ci_lower_exp"], r["ci_upper_exp"]),
+                }
+                for r in result["cumulative"]
+            ]
+        )
         parts.append("**Cumulative meta-analysis** (trials added in order of publication)\n\n" + markdown_table(frame))
     for sg in result.get("subgroups", {}).values():
         rows = []
         for group, fit in sg["groups"].items():
-            rows.append({"Subgroup": group, "Trials": str(len(fit["studies"])), f"{measure} [95% CI]":
-                         fit["error"] if "error" in fit else _ci(fit["estimate_exp"], fit["ci_lower_exp"], fit["ci_upper_exp"])})
-        test = ("Test for subgroup differences: not computable (fewer than two subgroups with a pooled estimate)."
-                if sg["df"] == 0 else
-                f"Test for subgroup differences: Q = {sg['q_between']:.2f}, df = {sg['df']}, P = {_p(sg['pvalue'])}.")
+            rows.append(
+                {
+                    "Subgroup": group,
+                    "Trials": str(len(fit["studies"])),
+                    f"{measure} [95% CI]": fit["error"]
+                    if "error" in fit
+                    else _ci(fit["estimate_exp"], fit["ci_lower_exp"], fit["ci_upper_exp"]),
+                }
+            )
+        test = (
+            "Test for subgroup differences: not computable (fewer than two subgroups with a pooled estimate)."
+            if sg["df"] == 0
+            else f"Test for subgroup differences: Q = {sg['q_between']:.2f}, df = {sg['df']}, P = {_p(sg['pvalue'])}."
+        )
         parts.append(f"**Subgroups by {sg['title'].lower()}**\n\n" + markdown_table(pd.DataFrame(rows)) + "\n\n" + test)
     egger = result.get("egger", {})
     if egger:
-        parts.append("**Small-study effects.** " + (egger["message"] if not egger["reported"] else
-                     f"Egger's test: t = {egger['t']:.2f}, df = {egger['df']}, P = {_p(egger['pvalue'])}."))
+        parts.append(
+            "**Small-study effects.** "
+            + (
+                egger["message"]
+                if not egger["reported"]
+                else f"Egger's test: t = {egger['t']:.2f}, df = {egger['df']}, P = {_p(egger['pvalue'])}."
+            )
+        )
     return "\n\n".join(parts)
 
 
@@ -116,9 +191,11 @@ def provenance_sentence(result: dict) -> str:
     k = result["k"]
     if not k:
         return ""
-    return (f"Of the {k} trials analysed, {counts.get('primary', 0)} rest on numbers read in the trial's own report, "
-            f"{counts.get('secondary', 0)} on a secondary source only (another review's table) and "
-            f"{counts.get('derived', 0)} on numbers derived by arithmetic from reported percentages (see the notes in the data).")
+    return (
+        f"Of the {k} trials analysed, {counts.get('primary', 0)} rest on numbers read in the trial's own report, "
+        f"{counts.get('secondary', 0)} on a secondary source only (another review's table) and "
+        f"{counts.get('derived', 0)} on numbers derived by arithmetic from reported percentages (see the notes in the data)."
+    )
 
 
 def write_tables(data_dir: Path, results_dir: Path, out_dir: Path) -> list[Path]:
@@ -130,7 +207,8 @@ def write_tables(data_dir: Path, results_dir: Path, out_dir: Path) -> list[Path]
         (tmp / "included_trials.md").write_text(included_trials_table(data.studies), encoding="utf-8")
         q = data.review["question"]
         (tmp / "question.md").write_text(
-            "\n".join(f"- **{k.capitalize()}:** {escape_markdown(v)}" for k, v in q.items()), encoding="utf-8")
+            "\n".join(f"- **{k.capitalize()}:** {escape_markdown(v)}" for k, v in q.items()), encoding="utf-8"
+        )
         for entry in index["outcomes"]:
             if not entry.get("analysed"):
                 continue
@@ -138,8 +216,12 @@ def write_tables(data_dir: Path, results_dir: Path, out_dir: Path) -> list[Path]
             result = json.loads((results_dir / f"{key}.json").read_text(encoding="utf-8"))
             (tmp / f"{key}_summary.md").write_text(escape_markdown(plain_language(result)), encoding="utf-8")
             (tmp / f"{key}_pooled_sentence.md").write_text(escape_markdown(pooled_sentence(result)), encoding="utf-8")
-            (tmp / f"{key}_studies.md").write_text(study_results_table(result) if result["studies"] else "No data.", encoding="utf-8")
-            (tmp / f"{key}_pooled.md").write_text(pooled_table(result) if result["studies"] else "Nothing pooled.", encoding="utf-8")
+            (tmp / f"{key}_studies.md").write_text(
+                study_results_table(result) if result["studies"] else "No data.", encoding="utf-8"
+            )
+            (tmp / f"{key}_pooled.md").write_text(
+                pooled_table(result) if result["studies"] else "Nothing pooled.", encoding="utf-8"
+            )
             (tmp / f"{key}_not_analysed.md").write_text(not_analysed_table(result), encoding="utf-8")
             (tmp / f"{key}_sensitivity.md").write_text(sensitivity_tables(result), encoding="utf-8")
             (tmp / f"{key}_provenance.md").write_text(escape_markdown(provenance_sentence(result)), encoding="utf-8")

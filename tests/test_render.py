@@ -1,0 +1,152 @@
+"""The embedded renderer on a small real .qmd with a table and a figure; and the site swap."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pypdf
+import pytest
+import yaml
+from conftest import ROOT, require_tool
+
+from pipeline.render.execute import RenderError
+from pipeline.render.qmd import parse_qmd
+from pipeline.render.site import render_site
+
+SAMPLE_QMD = textwrap.dedent("""\
+    ---
+    title: "Sample page"
+    ---
+
+    Some text with a reference to @fig-bars and @tbl-values.
+
+    ```{python}
+    #| label: tbl-values
+    import pandas as pd
+    from IPython.display import Markdown
+    frame = pd.DataFrame({"trial": ["Alpha", "Beta"], "rr": ["0.731", "1.284"]})
+    Markdown(frame.to_markdown(index=False) + "\\n\\n: Values {#tbl-values}")
+    ```
+
+    ```{python}
+    #| label: fig-bars
+    #| fig-cap: "Two bars"
+    #| fig-alt: "A bar chart with two bars, 3 and 5"
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.bar(["a", "b"], [3, 5])
+    plt.show()
+    ```
+
+    ```{python}
+    #| echo: true
+    print(2 + 40)
+    ```
+    """)
+
+
+def make_project(tmp: Path, brief: bool = True) -> Path:
+    reports = tmp / "reports"
+    reports.mkdir()
+    (reports / "sample.qmd").write_text(SAMPLE_QMD, encoding="utf-8")
+    pages = ["sample.qmd"]
+    if brief:
+        (reports / "handout.qmd").write_text(
+            SAMPLE_QMD.replace('title: "Sample page"', 'title: "Handout"\nformat:\n  typst:\n    papersize: a4'),
+            encoding="utf-8",
+        )
+        pages.append("handout.qmd")
+    config = {
+        "project": {"type": "website", "render": pages},
+        "website": {"title": "Test site", "navbar": {"left": [{"href": p, "text": p} for p in pages]}},
+        "execute": {"echo": False},
+    }
+    (reports / "_quarto.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    (tmp / "build").mkdir()
+    return reports
+
+
+def test_parse_qmd_reads_front_matter_and_options(tmp_path):
+    reports = make_project(tmp_path, brief=False)
+    doc = parse_qmd(reports / "sample.qmd")
+    assert doc.front_matter["title"] == "Sample page"
+    code = [c for c in doc.cells if c.kind == "code"]
+    assert len(code) == 3
+    assert code[1].options == {
+        "label": "fig-bars",
+        "fig-cap": "Two bars",
+        "fig-alt": "A bar chart with two bars, 3 and 5",
+    }
+    assert code[2].options == {"echo": True}
+    assert not code[0].source.startswith("#|")
+
+
+@pytest.mark.slow
+def test_embedded_html_and_pdf(tmp_path):
+    reports = make_project(tmp_path)
+    site = tmp_path / "_site"
+    assert render_site(reports, tmp_path / "build", site, renderer="embedded") == "embedded"
+    html = (site / "sample.html").read_text(encoding="utf-8")
+    assert "0.731" in html and "1.284" in html and "<table" in html
+    images = list((site / "sample_files").glob("fig-bars-*.png")) + list((site / "sample_files").glob("fig-bars-*.svg"))
+    assert images, "the figure is a file next to the page"
+    assert f'src="sample_files/{images[0].name}"' in html
+    assert 'alt="A bar chart with two bars, 3 and 5"' in html
+    assert "Figure 1" in html and "Table 1" in html and 'href="#fig-bars"' in html
+    assert "sourceCode python" in html and "<code>42</code>" in html  # echo: true shows code and output
+    assert 'href="handout.pdf"' in html  # the nav links the typst page as a PDF
+    reader = pypdf.PdfReader(site / "handout.pdf")
+    assert len(reader.pages) >= 1
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "0.731" in text and "1.284" in text and "Handout" in text
+
+
+@pytest.mark.slow
+def test_failed_build_keeps_last_good_site(tmp_path):
+    reports = make_project(tmp_path, brief=False)
+    site = tmp_path / "_site"
+    render_site(reports, tmp_path / "build", site, renderer="embedded")
+    before = (site / "sample.html").read_bytes()
+    (reports / "sample.qmd").write_text(
+        SAMPLE_QMD + "\n```{python}\nraise ValueError('broken page')\n```\n", encoding="utf-8"
+    )
+    with pytest.raises(RenderError, match="broken page"):
+        render_site(reports, tmp_path / "build", site, renderer="embedded")
+    assert (site / "sample.html").read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("._site")], "no temporary site left behind"
+
+
+def test_quarto_renderer_refuses_cleanly_without_quarto(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    reports = make_project(tmp_path, brief=False)
+    with pytest.raises(RenderError, match="quarto command is not on PATH"):
+        render_site(reports, tmp_path / "build", tmp_path / "_site", renderer="quarto")
+
+
+@pytest.mark.needs_quarto
+def test_quarto_backend_renders_the_same_sources(tmp_path):
+    """Runs wherever the Quarto CLI exists (the publishing workflow); it cannot be installed on this machine."""
+    if not shutil.which("quarto"):
+        pytest.skip(
+            "the Quarto CLI is not installable here (its PyPI package downloads from GitHub); "
+            "the publish workflow runs this test"
+        )
+    reports = make_project(tmp_path, brief=False)
+    site = tmp_path / "_site"
+    assert render_site(reports, tmp_path / "build", site, renderer="quarto") == "quarto"
+    html = (site / "sample.html").read_text(encoding="utf-8")
+    assert "0.731" in html and "1.284" in html
+
+
+def test_pdf_page_renders_to_png(tmp_path):
+    """The real brief's first page rasterises (pdftoppm), i.e. the PDF is well formed."""
+    require_tool(shutil.which("pdftoppm") is not None, "pdftoppm (Debian poppler-utils)")
+    pdf = ROOT / "_site" / "brief.pdf"
+    if not pdf.exists():
+        subprocess.run(["make", "-C", str(ROOT)], check=True, capture_output=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)
+    pngs = list(tmp_path.glob("page*.png"))
+    assert pngs and pngs[0].stat().st_size > 5000
