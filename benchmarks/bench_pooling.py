@@ -66,7 +66,10 @@ def time_pymare(datasets) -> float | None:
     return per_fit(fit, datasets)
 
 
-def time_metafor(datasets) -> float | None:
+METAFOR_TIMEOUT_S = 300  # rma.uni builds dense k x k matrices: k = 10,000 takes minutes
+
+
+def time_metafor(datasets) -> float | str | None:
     if not shutil.which("Rscript"):
         return None
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,7 +83,10 @@ def time_metafor(datasets) -> float | None:
             "t <- system.time(for (i in seq_len(nrow(m))) rma(m[i,1:k], m[i,(k+1):(2*k)], method='REML'))[['elapsed']];"
             "cat(t / nrow(m))"
         )
-        proc = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True)
+        try:
+            proc = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, timeout=METAFOR_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            return f"> {METAFOR_TIMEOUT_S} s (stopped; rma.uni works with dense k×k matrices)"
         return float(proc.stdout) if proc.returncode == 0 else None
 
 
@@ -99,14 +105,20 @@ def time_review() -> tuple[float, int]:
     return time.perf_counter() - start, n_fits
 
 
-def fmt(seconds: float | None) -> str:
+def fmt(seconds: float | str | None) -> str:
+    if isinstance(seconds, str):
+        return seconds
     if seconds is None:
         return "not available"
     return f"{seconds * 1e3:.3f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.1f} µs"
 
 
-def ratio(theirs: float | None, ours: float) -> str:
-    return "—" if theirs is None else f"{theirs / ours:.1f}× slower than ours"
+def ratio(theirs: float | str | None, ours: float) -> str:
+    if theirs is None:
+        return "—"
+    if isinstance(theirs, str):
+        return f"> {METAFOR_TIMEOUT_S / ours:.0f}× slower than ours"
+    return f"{theirs / ours:.1f}× slower than ours" if theirs >= ours else f"{ours / theirs:.1f}× faster than ours"
 
 
 def main() -> None:

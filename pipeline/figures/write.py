@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from pipeline.figures.forest import draw_forest, forest_alt_text  # noqa: E402
+from pipeline.figures.funnel import draw_funnel  # noqa: E402
 
 # Reproducible SVG: no random ids, no date in the metadata.
 matplotlib.rcParams["svg.hashsalt"] = "msc-covid"
@@ -36,6 +37,11 @@ def write_figures(results_dir: Path, out_dir: Path) -> list[Path]:
             fig.savefig(tmp / f"forest_{entry['key']}.pdf", metadata={"CreationDate": None})
             plt.close(fig)
             (tmp / f"forest_{entry['key']}.alt.txt").write_text(forest_alt_text(result), encoding="utf-8")
+            funnel = draw_funnel(result)  # None below 10 trials: the results page says why
+            if funnel is not None:
+                funnel.savefig(tmp / f"funnel_{entry['key']}.svg", metadata={"Date": None})
+                funnel.savefig(tmp / f"funnel_{entry['key']}.pdf", metadata={"CreationDate": None})
+                plt.close(funnel)
         if out_dir.exists():
             shutil.rmtree(out_dir)
         tmp.rename(out_dir)
