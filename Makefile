@@ -28,7 +28,7 @@ FIGURES_SRC   := $(wildcard pipeline/figures/*.py)
 TABLES_SRC    := $(wildcard pipeline/tables/*.py pipeline/report/*.py)
 RENDER_SRC    := $(wildcard pipeline/render/*.py pipeline/render/templates/* pipeline/report/*.py)
 REPORTS       := $(wildcard reports/*.qmd) reports/_quarto.yml
-SITE_OUTPUTS  := $(SITE)/index.html $(SITE)/mortality.html $(SITE)/methods.html $(SITE)/brief.pdf
+SITE_OUTPUTS  := $(SITE)/index.html $(SITE)/mortality.html $(SITE)/outcomes.html $(SITE)/methods.html $(SITE)/brief.pdf
 
 .PHONY: all validate test bench lint clean distclean
 .DELETE_ON_ERROR:
@@ -50,7 +50,7 @@ $(BUILD)/results/index.json: $(BUILD)/validated.stamp $(STATS_SRC)
 	$(PIPELINE) analyse $(DATA) --out $(BUILD)/results
 
 $(BUILD)/figures.stamp: $(BUILD)/results/index.json $(FIGURES_SRC)
-	$(PIPELINE) figures --results $(BUILD)/results --out $(BUILD)/figures
+	$(PIPELINE) figures $(DATA) --results $(BUILD)/results --out $(BUILD)/figures
 	touch $@
 
 $(BUILD)/tables.stamp: $(BUILD)/results/index.json $(TABLES_SRC)

@@ -91,15 +91,15 @@ def time_metafor(datasets) -> float | str | None:
 
 
 def time_review() -> tuple[float, int]:
-    from pipeline.analyse import analyse_binary_outcome
+    from pipeline.analyse import analyse_outcome
     from pipeline.inputs.load import load_review_data
 
     data = load_review_data(ROOT / "data")
-    outcomes = [o for o in data.review["outcomes"] if o["type"] == "binary"]
+    outcomes = data.review["outcomes"]
     start = time.perf_counter()
     n_fits = 0
     for outcome in outcomes:
-        result = analyse_binary_outcome(data, outcome)
+        result = analyse_outcome(data, outcome)
         n_fits += len(result.get("fits", {})) + len(result.get("leave_one_out", [])) + len(result.get("cumulative", []))
         n_fits += sum(len(sg["groups"]) for sg in result.get("subgroups", {}).values())
     return time.perf_counter() - start, n_fits

@@ -22,8 +22,9 @@ import scipy
 
 from pipeline.inputs.load import ReviewData, load_review_data
 from pipeline.stats.conventions import get_convention
-from pipeline.stats.effect_sizes import binary_effect_sizes
-from pipeline.stats.meta_analysis import BinaryData, meta_analysis
+from pipeline.stats.effect_sizes import binary_effect_sizes, continuous_effect_sizes
+from pipeline.stats.median_conversion import mean_sd_from_median
+from pipeline.stats.meta_analysis import BinaryData, ContinuousData, meta_analysis
 from pipeline.stats.models import MetaFit, PoolingError, prediction_interval_t_k_minus_2
 from pipeline.stats.sensitivity import cumulative, egger_test, leave_one_out, subgroup_analysis
 
@@ -48,8 +49,10 @@ def select_rows(data: ReviewData, outcome: dict) -> tuple[list[dict], list[dict]
         if row["outcome"] == source_key:
             by_study.setdefault(row["study_id"], []).append(row)
 
+    numbers = "events_t" if outcome["type"] == "binary" else "n_t"
+
     def usable(r: dict) -> bool:
-        if r["events_t"] is None or r["check"] == "unverified":
+        if r[numbers] is None or r["check"] == "unverified":
             return False
         if r["timepoint_days"] is None:
             return accept_undated
@@ -74,7 +77,7 @@ def select_rows(data: ReviewData, outcome: dict) -> tuple[list[dict], list[dict]
             continue
         if not rows:
             reason = "outcome not reported"
-        elif all(r["events_t"] is None or r["check"] == "unverified" for r in rows):
+        elif all(r[numbers] is None or r["check"] == "unverified" for r in rows):
             reason = "numbers could not be verified: " + "; ".join(r["note"] for r in rows if r["note"])
         else:
             days = ", ".join(
@@ -102,7 +105,7 @@ def fit_summary(fit: MetaFit | str, measure: str) -> dict:
     pi_lo, pi_hi = prediction_interval_t_k_minus_2(fit)
     out["pi_t_k2_lower"], out["pi_t_k2_upper"] = pi_lo, pi_hi
     for key in ("estimate", "ci_lower", "ci_upper", "pi_lower", "pi_upper", "pi_t_k2_lower", "pi_t_k2_upper"):
-        out[f"{key}_exp" if measure in RATIO_MEASURES else f"{key}_natural"] = _ratio(measure, out[key])
+        out[f"{key}_display"] = _ratio(measure, out[key])  # back-transformed for ratio measures
     return out
 
 
@@ -118,14 +121,31 @@ def _json_safe(obj):
     return obj
 
 
-def analyse_binary_outcome(data: ReviewData, outcome: dict) -> dict:
+def arm_moments(row: dict, arm: str) -> dict:
+    """Mean and SD of one arm as reported, or estimated from the median (Luo 2018; Wan 2014; Shi 2020),
+    with the conversion recorded beside the value it produced."""
+    if row[f"mean_{arm}"] is not None and row[f"sd_{arm}"] is not None:
+        return {"mean": row[f"mean_{arm}"], "sd": row[f"sd_{arm}"], "conversion": "reported mean and SD"}
+    est = mean_sd_from_median(
+        row[f"n_{arm}"],
+        row[f"median_{arm}"],
+        q1=row[f"q1_{arm}"],
+        q3=row[f"q3_{arm}"],
+        minimum=row[f"min_{arm}"],
+        maximum=row[f"max_{arm}"],
+    )
+    return {"mean": float(est.mean), "sd": float(est.sd), "conversion": f"estimated from the median ({est.method})"}
+
+
+def analyse_outcome(data: ReviewData, outcome: dict) -> dict:
     settings = data.review["analysis"]
     measure = outcome["measure"]
     convention = settings.get("convention", "metafor")
     rows, missing = select_rows(data, outcome)
     result: dict = {
         "outcome": {
-            k: outcome.get(k) for k in ("key", "label", "type", "measure", "lower_is_better", "timepoint", "rows_from")
+            k: outcome.get(k)
+            for k in ("key", "label", "short_label", "type", "measure", "lower_is_better", "timepoint", "rows_from")
         },
         "convention": convention,
         "convention_description": get_convention(convention).describe(),
@@ -137,15 +157,31 @@ def analyse_binary_outcome(data: ReviewData, outcome: dict) -> dict:
     if not rows:
         result["message"] = "No trial reported usable data for this outcome; nothing was pooled."
         return result
-    arrays = {c: np.array([r[c] for r in rows], dtype=float) for c in ("events_t", "n_t", "events_c", "n_c")}
-    data_all = BinaryData(arrays["events_t"], arrays["n_t"], arrays["events_c"], arrays["n_c"])
-    table = data_all.table()
-    es = binary_effect_sizes(measure, table, drop00=get_convention(convention).escalc_drop00)
+    binary = outcome["type"] == "binary"
+    if binary:
+        columns = ("events_t", "n_t", "events_c", "n_c")
+        arrays = {c: np.array([r[c] for r in rows], dtype=float) for c in columns}
+        table = BinaryData(*(arrays[c] for c in columns)).table()
+        es = binary_effect_sizes(measure, table, drop00=get_convention(convention).escalc_drop00)
+        make_data = BinaryData
+    else:
+        columns = ("mean_t", "sd_t", "n_t", "mean_c", "sd_c", "n_c")
+        moments = {arm: [arm_moments(r, arm) for r in rows] for arm in ("t", "c")}
+        arrays = {
+            f"{stat}_{arm}": np.array([m[stat] for m in moments[arm]], dtype=float)
+            for arm in ("t", "c")
+            for stat in ("mean", "sd")
+        }
+        arrays.update({f"n_{arm}": np.array([r[f"n_{arm}"] for r in rows], dtype=float) for arm in ("t", "c")})
+        es = continuous_effect_sizes(measure, *(arrays[c] for c in columns))
+        make_data = ContinuousData
+    fixed_method = settings["fixed"] if binary or settings["fixed"] not in ("MH", "PETO") else "FE"
+    result["models"]["fixed"] = fixed_method
 
-    def fit_subset(method: str, hksj: bool, truncate: bool = False):
+    def fit_subset(method: str, hksj: bool, truncate: bool = False, single_trial_estimate: bool = True):
         def fit(mask: np.ndarray) -> MetaFit:
-            sub = BinaryData(*(arrays[c][mask] for c in ("events_t", "n_t", "events_c", "n_c")))
-            if mask.sum() == 1 and method not in ("MH", "PETO"):
+            sub = make_data(*(arrays[c][mask] for c in columns))
+            if single_trial_estimate and mask.sum() == 1 and method not in ("MH", "PETO"):
                 # one trial: its own estimate (as metafor's rma does for k = 1, tau2 = 0, z-based CI)
                 return meta_analysis(measure, "FE", sub, convention=convention)
             return meta_analysis(measure, method, sub, hksj=hksj, convention=convention, hksj_truncate=truncate)
@@ -154,13 +190,13 @@ def analyse_binary_outcome(data: ReviewData, outcome: dict) -> dict:
 
     everything = np.ones(len(rows), dtype=bool)
     fits: dict[str, MetaFit | str] = {}
-    specs = {"fixed": (settings["fixed"], False, False), "random": (settings["random"], False, False)}
+    specs = {"fixed": (fixed_method, False, False), "random": (settings["random"], False, False)}
     if settings["hksj"]:
         specs["random_hksj"] = (settings["random"], True, False)
         specs["random_hksj_adhoc"] = (settings["random"], True, True)
     for name, spec in specs.items():
-        try:
-            fits[name] = fit_subset(*spec)(everything)
+        try:  # the main fits never stand in a single trial's estimate for a pooled one
+            fits[name] = fit_subset(*spec, single_trial_estimate=False)(everything)
         except PoolingError as err:
             fits[name] = str(err)
     # The headline random-effects result: HKSJ with the ad hoc truncation, so that few small
@@ -181,9 +217,7 @@ def analyse_binary_outcome(data: ReviewData, outcome: dict) -> dict:
             "msc_source_group": study["msc_source_group"],
             "date_published": study["date_published"],
             "timepoint_days": r["timepoint_days"],
-            "events_t": r["events_t"],
             "n_t": r["n_t"],
-            "events_c": r["events_c"],
             "n_c": r["n_c"],
             "yi": yi,
             "vi": vi,
@@ -191,9 +225,20 @@ def analyse_binary_outcome(data: ReviewData, outcome: dict) -> dict:
             "source": r["source"],
             "quote": r["quote"],
             "note": r["note"],
-            "zero_cell": bool(table.has_zero_cell[i]),
-            "double_zero": bool(table.is_double_zero[i]),
         }
+        if binary:
+            row.update(
+                {
+                    "events_t": r["events_t"],
+                    "events_c": r["events_c"],
+                    "zero_cell": bool(table.has_zero_cell[i]),
+                    "double_zero": bool(table.is_double_zero[i]),
+                }
+            )
+        else:
+            for arm in ("t", "c"):
+                m = moments[arm][i]
+                row.update({f"mean_{arm}": m["mean"], f"sd_{arm}": m["sd"], f"conversion_{arm}": m["conversion"]})
         lo, hi = yi - z * math.sqrt(vi), yi + z * math.sqrt(vi)
         row.update({"effect": _ratio(measure, yi), "ci_lower": _ratio(measure, lo), "ci_upper": _ratio(measure, hi)})
         for name, f in fits.items():
@@ -288,17 +333,7 @@ def write_results(data_dir: Path, out_dir: Path) -> list[Path]:
             "data_hash": data_hash(Path(data_dir)),
         }
         for outcome in data.review["outcomes"]:
-            if outcome["type"] != "binary":
-                index["outcomes"].append(
-                    {
-                        "key": outcome["key"],
-                        "label": outcome["label"],
-                        "analysed": False,
-                        "message": "continuous outcomes are analysed from the evidence-base issue on",
-                    }
-                )
-                continue
-            result = analyse_binary_outcome(data, outcome)
+            result = analyse_outcome(data, outcome)
             (tmp / f"{outcome['key']}.json").write_text(
                 json.dumps(_json_safe(result), indent=1, default=str), encoding="utf-8"
             )

@@ -34,7 +34,7 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
 def _cmd_figures(args: argparse.Namespace) -> int:
     from pipeline.figures.write import write_figures
 
-    written = write_figures(Path(args.results), Path(args.out))
+    written = write_figures(Path(args.results), Path(args.out), Path(args.data_dir))
     print(f"figures: wrote {len(written)} files to {args.out}")
     return 0
 
@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="build/results")
     p.set_defaults(func=_cmd_analyse)
 
-    p = sub.add_parser("figures", help="forest plots (SVG + PDF) from the results")
+    p = sub.add_parser("figures", help="forest, funnel, risk-of-bias and PRISMA figures (SVG + PDF)")
+    p.add_argument("data_dir", nargs="?", default="data")
     p.add_argument("--results", default="build/results")
     p.add_argument("--out", default="build/figures")
     p.set_defaults(func=_cmd_figures)

@@ -6,11 +6,12 @@ import json
 
 import numpy as np
 
-from conftest import FIXTURES, ROOT
 from pipeline.analyse import write_results
 from pipeline.figures.forest import draw_forest, forest_alt_text
 from pipeline.figures.funnel import draw_funnel
 from pipeline.figures.write import write_figures
+
+from conftest import FIXTURES, ROOT
 from test_metafor_parity import load_dataset
 
 
@@ -18,11 +19,15 @@ def test_forest_svg_and_pdf_carry_the_numbers(tmp_path):
     write_results(ROOT / "data", tmp_path / "results")
     written = {p.name for p in write_figures(tmp_path / "results", tmp_path / "figures")}
     assert {"forest_mortality.svg", "forest_mortality.pdf", "forest_mortality.alt.txt"} <= written
-    assert not any(name.startswith("funnel_") for name in written), "no funnel plot below 10 trials"
+    for path in (tmp_path / "results").glob("*.json"):
+        if path.name == "index.json":
+            continue
+        k = json.loads(path.read_text())["k"]
+        assert (f"funnel_{path.stem}.svg" in written) == (k >= 10), f"funnel plot for {path.stem} with k = {k}"
     result = json.loads((tmp_path / "results" / "mortality.json").read_text())
     svg = (tmp_path / "figures" / "forest_mortality.svg").read_text()
     head = result["fits"][result["headline_model"]]
-    assert f"{head['estimate_exp']:.2f} [{head['ci_lower_exp']:.2f}, {head['ci_upper_exp']:.2f}]" in svg
+    assert f"{head['estimate_display']:.2f} [{head['ci_lower_display']:.2f}, {head['ci_upper_display']:.2f}]" in svg
     for s in result["studies"]:
         assert s["label"] in svg and f"{s['events_t']}/{s['n_t']}" in svg
     assert "Favours MSC" in svg and "Favours Control" in svg
@@ -51,7 +56,7 @@ def test_forest_handles_a_failed_pooled_model():
     result = json.loads(
         json.dumps(
             {
-                "outcome": {"measure": "RR", "label": "X", "lower_is_better": True},
+                "outcome": {"measure": "RR", "label": "X", "type": "binary", "lower_is_better": True},
                 "k": 1,
                 "convention": "metafor",
                 "models": {"fixed": "MH", "random": "REML", "hksj": True},

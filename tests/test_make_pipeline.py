@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
+
 from conftest import ROOT
 
 OUTPUTS = ("index.html", "mortality.html", "methods.html", "brief.pdf")
@@ -51,7 +52,7 @@ def test_make_builds_the_four_outputs(built):
 def test_site_and_brief_show_the_pooled_numbers_from_build(built):
     result = json.loads((built / "build" / "results" / "mortality.json").read_text())
     head = result["fits"][result["headline_model"]]
-    pooled = f"{head['estimate_exp']:.2f} [{head['ci_lower_exp']:.2f}, {head['ci_upper_exp']:.2f}]"
+    pooled = f"{head['estimate_display']:.2f} [{head['ci_lower_display']:.2f}, {head['ci_upper_display']:.2f}]"
     html = (built / "_site" / "mortality.html").read_text(encoding="utf-8")
     assert pooled in html
     for study in result["studies"]:
@@ -59,7 +60,7 @@ def test_site_and_brief_show_the_pooled_numbers_from_build(built):
     assert 'src="figures/forest_mortality.svg"' in html
     text = "".join(p.extract_text() for p in pypdf.PdfReader(built / "_site" / "brief.pdf").pages)
     assert len(pypdf.PdfReader(built / "_site" / "brief.pdf").pages) <= 2
-    assert f"{head['estimate_exp']:.2f}" in text and "uncertain" in text
+    assert f"{head['estimate_display']:.2f}" in text and "uncertain" in text
 
 
 def test_second_make_does_nothing_and_says_so(built):

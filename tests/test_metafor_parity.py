@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FIXTURES, ROOT
 
 from pipeline.stats.meta_analysis import BinaryData, ContinuousData, meta_analysis
+
+from conftest import FIXTURES, ROOT
 
 FIELDS = ("estimate", "se", "ci_lower", "ci_upper", "pvalue", "tau2", "i2", "q", "q_pvalue", "pi_lower", "pi_upper")
 REL, ABS = 1e-6, 1e-8

@@ -10,11 +10,12 @@ from pathlib import Path
 import pypdf
 import pytest
 import yaml
-from conftest import ROOT, require_tool
 
 from pipeline.render.execute import RenderError
 from pipeline.render.qmd import parse_qmd
 from pipeline.render.site import render_site
+
+from conftest import ROOT, require_tool
 
 SAMPLE_QMD = textwrap.dedent("""\
     ---

@@ -7,10 +7,11 @@ import math
 import subprocess
 
 import pytest
-from conftest import ROOT
 
-from pipeline.analyse import analyse_binary_outcome, select_rows
+from pipeline.analyse import analyse_outcome, select_rows
 from pipeline.inputs.load import load_review_data
+
+from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ cat(f(c(kn$beta, kn$se, kn$ci.lb, kn$ci.ub, kn$pval, p$pi.lb, p$pi.ub)), "\n")
 @pytest.mark.needs_r
 @pytest.mark.parametrize("key", ["mortality", "mortality_any"])
 def test_pooled_mortality_matches_live_metafor(metafor_available, review, tmp_path, key):
-    result = analyse_binary_outcome(review, review.outcome_definition(key))
+    result = analyse_outcome(review, review.outcome_definition(key))
     assert result["k"] >= 2
     csv_path = tmp_path / "d.csv"
     csv_path.write_text(
@@ -87,7 +88,7 @@ def test_pooled_mortality_matches_live_metafor(metafor_available, review, tmp_pa
 
 
 def test_headline_never_narrower_than_z_interval(review):
-    result = analyse_binary_outcome(review, review.outcome_definition("mortality"))
+    result = analyse_outcome(review, review.outcome_definition("mortality"))
     head = result["fits"][result["headline_model"]]
     z = result["fits"]["random"]
     assert head["ci_upper"] - head["ci_lower"] >= z["ci_upper"] - z["ci_lower"] - 1e-12

@@ -7,13 +7,14 @@ import subprocess
 
 import numpy as np
 import pytest
-from conftest import FIXTURES
-from test_metafor_parity import load_dataset
 
 from pipeline.stats.effect_sizes import binary_effect_sizes
 from pipeline.stats.median_conversion import mean_sd_from_median
 from pipeline.stats.meta_analysis import BinaryData, meta_analysis
 from pipeline.stats.sensitivity import cumulative, egger_test, leave_one_out, subgroup_analysis
+
+from conftest import FIXTURES
+from test_metafor_parity import load_dataset
 
 R = r"""
 suppressMessages(library(metafor))

@@ -52,10 +52,20 @@ def model_label(result: dict, name: str) -> str:
     return f"Total, random ({models['random']})"
 
 
+def arm_cell(study: dict, arm: str) -> str:
+    """Events/total for binary outcomes; mean (SD) N for continuous ones (* = estimated from a median)."""
+    if "events_t" in study:
+        return f"{study[f'events_{arm}']}/{study[f'n_{arm}']}"
+    star = "*" if study.get(f"conversion_{arm}", "").startswith("estimated") else ""
+    return f"{study[f'mean_{arm}']:.1f}{star} ({study[f'sd_{arm}']:.1f}) {study[f'n_{arm}']}"
+
+
 def draw_forest(result: dict, treatment_label: str = "MSC", control_label: str = "Control"):
     """Return a matplotlib Figure of the forest plot for one analysed binary outcome."""
     studies = result["studies"]
     measure = result["outcome"]["measure"]
+    binary = result["outcome"]["type"] == "binary"
+    ratio = measure in ("RR", "OR")
     fits = result.get("fits", {})
     pooled_names = [n for n in ("fixed", result.get("headline_model")) if n and n in fits]
     pooled_names = list(dict.fromkeys(pooled_names))
@@ -79,8 +89,8 @@ def draw_forest(result: dict, treatment_label: str = "MSC", control_label: str =
     w_random = "Weight\nrandom"
     for key, text in (
         ("study", "Study"),
-        ("et", f"{treatment_label}\nn/N"),
-        ("ec", f"{control_label}\nn/N"),
+        ("et", f"{treatment_label}\n" + ("n/N" if binary else "mean (SD) N")),
+        ("ec", f"{control_label}\n" + ("n/N" if binary else "mean (SD) N")),
         ("wf", w_fixed),
         ("wr", w_random),
         ("eff", f"{measure} [95% CI]"),
@@ -92,8 +102,8 @@ def draw_forest(result: dict, treatment_label: str = "MSC", control_label: str =
     for i, s in enumerate(studies):
         y = y_fig(i)
         fig.text(cols["study"], y, s["label"] + (" †" if s.get("double_zero") else ""), fontsize=9, va="center")
-        fig.text(cols["et"], y, f"{s['events_t']}/{s['n_t']}", fontsize=9, va="center")
-        fig.text(cols["ec"], y, f"{s['events_c']}/{s['n_c']}", fontsize=9, va="center")
+        fig.text(cols["et"], y, arm_cell(s, "t"), fontsize=9 if binary else 7.5, va="center")
+        fig.text(cols["ec"], y, arm_cell(s, "c"), fontsize=9 if binary else 7.5, va="center")
         wf, wr = s.get("weight_fixed"), s.get(f"weight_{result.get('headline_model')}")
         fig.text(cols["wf"], y, f"{wf:.1f}%" if wf is not None else "-", fontsize=9, va="center")
         fig.text(cols["wr"], y, f"{wr:.1f}%" if wr is not None else "-", fontsize=9, va="center")
@@ -111,23 +121,12 @@ def draw_forest(result: dict, treatment_label: str = "MSC", control_label: str =
         if "error" in fit:
             fig.text(cols["eff"], y, "not estimable", fontsize=9, va="center")
             continue
-        est, lo, hi = fit["estimate_exp"], fit["ci_lower_exp"], fit["ci_upper_exp"]
-        fig.text(
-            cols["et"],
-            y,
-            f"{sum(s['events_t'] for s in studies)}/{sum(s['n_t'] for s in studies)}",
-            fontsize=9,
-            va="center",
-            fontweight="bold",
-        )
-        fig.text(
-            cols["ec"],
-            y,
-            f"{sum(s['events_c'] for s in studies)}/{sum(s['n_c'] for s in studies)}",
-            fontsize=9,
-            va="center",
-            fontweight="bold",
-        )
+        est, lo, hi = fit["estimate_display"], fit["ci_lower_display"], fit["ci_upper_display"]
+        for arm in ("t", "c"):
+            total = f"{sum(s[f'n_{arm}'] for s in studies)}"
+            if binary:
+                total = f"{sum(s[f'events_{arm}'] for s in studies)}/{total}"
+            fig.text(cols[f"e{arm}"], y, total, fontsize=9, va="center", fontweight="bold")
         fig.text(cols["wf" if name == "fixed" else "wr"], y, "100%", fontsize=9, va="center", fontweight="bold")
         fig.text(cols["eff"], y, _fmt_effect(est, lo, hi), fontsize=9, va="center", fontweight="bold")
         ax.add_patch(
@@ -140,20 +139,27 @@ def draw_forest(result: dict, treatment_label: str = "MSC", control_label: str =
         )
         all_lo.append(lo)
         all_hi.append(hi)
-    ax.set_xscale("log")
-    finite = [v for v in all_lo + all_hi if v and v > 0 and math.isfinite(v)]
-    lo_lim = max(min(finite + [0.5]) / 1.5, 1e-3)
-    hi_lim = min(max(finite + [2.0]) * 1.5, 1e3)
-    decade_lo, decade_hi = math.floor(math.log10(lo_lim)), math.ceil(math.log10(hi_lim))
-    ax.set_xlim(10**decade_lo, 10**decade_hi)
-    ticks = [10.0**e for e in range(decade_lo, decade_hi + 1)]
-    ax.set_xticks(ticks)
-    ax.set_xticklabels([f"{t:g}" for t in ticks], fontsize=8)
-    ax.minorticks_off()
-    ax.axvline(1.0, color="black", lw=0.8)
+    null = 1.0 if ratio else 0.0
+    if ratio:
+        ax.set_xscale("log")
+        finite = [v for v in all_lo + all_hi if v and v > 0 and math.isfinite(v)]
+        lo_lim = max(min(finite + [0.5]) / 1.5, 1e-3)
+        hi_lim = min(max(finite + [2.0]) * 1.5, 1e3)
+        decade_lo, decade_hi = math.floor(math.log10(lo_lim)), math.ceil(math.log10(hi_lim))
+        ax.set_xlim(10**decade_lo, 10**decade_hi)
+        ticks = [10.0**e for e in range(decade_lo, decade_hi + 1)]
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([f"{t:g}" for t in ticks], fontsize=8)
+        ax.minorticks_off()
+    else:
+        finite = [v for v in all_lo + all_hi if v is not None and math.isfinite(v)]
+        span = max(abs(min(finite + [0.0])), abs(max(finite + [0.0]))) * 1.1 or 1.0
+        ax.set_xlim(-span, span)
+        ax.tick_params(axis="x", labelsize=8)
+    ax.axvline(null, color="black", lw=0.8)
     headline = fits.get(result.get("headline_model"))
     if headline and "error" not in headline:
-        ax.axvline(headline["estimate_exp"], color="0.5", lw=0.8, ls="--")
+        ax.axvline(headline["estimate_display"], color="0.5", lw=0.8, ls="--")
     ax.set_yticks([])
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
@@ -184,6 +190,8 @@ def draw_forest(result: dict, treatment_label: str = "MSC", control_label: str =
         )
     if fixed and "error" not in fixed:
         lines.append(f"Fixed effect: test for overall effect P = {_fmt_p(fixed['pvalue'])}")
+    if any(s.get("conversion_t", "").startswith("estimated") for s in studies):
+        lines.append("* mean and SD estimated from the reported median and IQR/range (Luo 2018; Wan 2014; Shi 2020)")
     if any(s.get("double_zero") for s in studies):
         lines.append(
             "† no events in either arm: adds nothing to the MH estimate; ½ added to each cell for its own estimate"
@@ -198,8 +206,8 @@ def forest_alt_text(result: dict) -> str:
     studies = ", ".join(f"{s['label']} {s['effect']:.2f}" for s in result["studies"])
     if head and "error" not in head:
         pooled = (
-            f"pooled {result['outcome']['measure']} {head['estimate_exp']:.2f} "
-            f"(95% CI {head['ci_lower_exp']:.2f} to {head['ci_upper_exp']:.2f})"
+            f"pooled {result['outcome']['measure']} {head['estimate_display']:.2f} "
+            f"(95% CI {head['ci_lower_display']:.2f} to {head['ci_upper_display']:.2f})"
         )
     else:
         pooled = "no pooled estimate"
@@ -207,3 +215,106 @@ def forest_alt_text(result: dict) -> str:
         f"Forest plot of {result['outcome']['label'].lower()}: {result['k']} trials ({studies}); {pooled}, "
         "on a log scale where values below 1 favour MSC."
     )
+
+
+def draw_subgroup_forest(result: dict, variable: str, treatment_label: str = "MSC", control_label: str = "Control"):
+    """Forest plot grouped by a trial characteristic, with a subtotal diamond per subgroup, the overall
+    diamond and the test for subgroup differences underneath (RevMan layout)."""
+    sg = result["subgroups"][variable]
+    measure = result["outcome"]["measure"]
+    ratio = measure in ("RR", "OR")
+    by_id = {s["study_id"]: s for s in result["studies"]}
+    lines: list[tuple[str, dict | None, str]] = []  # (kind, payload, label)
+    for group, fit in sg["groups"].items():
+        lines.append(("header", None, f"{group}"))
+        for sid in fit["studies"]:
+            lines.append(("study", by_id[sid], by_id[sid]["label"]))
+        lines.append(
+            ("subtotal", fit, f"Subtotal ({len(fit['studies'])} trial{'s' if len(fit['studies']) != 1 else ''})")
+        )
+    overall = result["fits"].get(result["headline_model"], {})
+    lines.append(("overall", overall, "Total"))
+    height = 1.4 + 0.3 * len(lines) + 0.6
+    fig = plt.figure(figsize=(10, height))
+    ax = fig.add_axes((0.50, 0.9 / height, 0.28, 1 - 1.5 / height))
+    n = len(lines)
+    ax.set_ylim(n - 0.5, -0.5)
+
+    def y_fig(i):
+        pos = ax.get_position()
+        return pos.y1 - (i + 0.5) / n * (pos.y1 - pos.y0)
+
+    top = 1 - 0.3 / height
+    for x, text in (
+        (0.01, "Study or subgroup"),
+        (0.27, f"{treatment_label}"),
+        (0.37, f"{control_label}"),
+        (0.80, f"{measure} [95% CI]"),
+    ):
+        fig.text(x, top, text, fontsize=9, fontweight="bold", va="top")
+    values = []
+    for i, (kind, payload, label) in enumerate(lines):
+        y = y_fig(i)
+        bold = kind in ("header", "subtotal", "overall")
+        fig.text(
+            0.01 if kind != "study" else 0.025,
+            y,
+            label,
+            fontsize=9,
+            va="center",
+            fontweight="bold" if bold else "normal",
+        )
+        if kind == "study":
+            fig.text(0.27, y, arm_cell(payload, "t"), fontsize=8.5, va="center")
+            fig.text(0.37, y, arm_cell(payload, "c"), fontsize=8.5, va="center")
+            fig.text(
+                0.80,
+                y,
+                _fmt_effect(payload["effect"], payload["ci_lower"], payload["ci_upper"]),
+                fontsize=8.5,
+                va="center",
+            )
+            ax.plot([payload["ci_lower"], payload["ci_upper"]], [i, i], color="black", lw=1)
+            ax.plot([payload["effect"]], [i], marker="s", color="0.3", markersize=6)
+            values += [payload["ci_lower"], payload["ci_upper"]]
+        elif kind in ("subtotal", "overall"):
+            if not payload or "error" in payload:
+                fig.text(0.80, y, "not estimable", fontsize=8.5, va="center")
+                continue
+            est, lo, hi = payload["estimate_display"], payload["ci_lower_display"], payload["ci_upper_display"]
+            fig.text(0.80, y, _fmt_effect(est, lo, hi), fontsize=8.5, va="center", fontweight="bold")
+            ax.add_patch(
+                Polygon(
+                    [(lo, i), (est, i - 0.3), (hi, i), (est, i + 0.3)],
+                    closed=True,
+                    facecolor="white" if kind == "subtotal" else "black",
+                    edgecolor="black",
+                )
+            )
+            values += [lo, hi]
+    null = 1.0 if ratio else 0.0
+    finite = [v for v in values if v is not None and math.isfinite(v) and (v > 0 or not ratio)]
+    if ratio:
+        ax.set_xscale("log")
+        lo_e = math.floor(math.log10(max(min(finite + [0.5]) / 1.5, 1e-3)))
+        hi_e = math.ceil(math.log10(min(max(finite + [2.0]) * 1.5, 1e3)))
+        ax.set_xlim(10**lo_e, 10**hi_e)
+        ax.set_xticks([10.0**e for e in range(lo_e, hi_e + 1)])
+        ax.set_xticklabels([f"{10.0**e:g}" for e in range(lo_e, hi_e + 1)], fontsize=8)
+        ax.minorticks_off()
+    ax.axvline(null, color="black", lw=0.8)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    test = (
+        "Test for subgroup differences: not computable (fewer than two subgroups with an estimate)"
+        if sg["df"] == 0
+        else f"Test for subgroup differences: Q = {sg['q_between']:.2f}, df = {sg['df']} (P = {_fmt_p(sg['pvalue'])})"
+    )
+    fig.text(
+        0.01,
+        0.15 / height,
+        f"Subgroups by {sg['title'].lower()}. {test}. Subtotals: random effects (single trials: their own estimate).",
+        fontsize=8,
+    )
+    return fig

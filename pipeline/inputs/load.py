@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.inputs.table_schema import TableSchema, load_table_schema
-from pipeline.inputs.validate import ValidationError, validate_data_dir
+from pipeline.inputs.validate import OPTIONAL_TABLES, ValidationError, validate_data_dir
 
 UMBILICAL_SOURCES = ("umbilical cord",)
 
@@ -22,6 +22,21 @@ class ReviewData:
     studies: list[dict]
     outcomes: list[dict]
     schemas: dict[str, TableSchema]
+    risk_of_bias: list[dict]
+    grade: list[dict]
+    screening: list[dict]
+    discrepancies: list[dict]
+
+    def overall_risk_of_bias(self, outcome: str) -> dict[str, str]:
+        """study_id -> overall judgement for an outcome (falls back to the mortality assessment)."""
+        by_outcome: dict[str, dict[str, str]] = {}
+        for r in self.risk_of_bias:
+            if r["domain"] == "overall":
+                by_outcome.setdefault(r["outcome"], {})[r["study_id"]] = r["judgement"]
+        return {**by_outcome.get("mortality", {}), **by_outcome.get(outcome, {})}
+
+    def grade_judgements(self, outcome: str) -> dict[str, tuple[str, str]]:
+        return {r["domain"]: (r["judgement"], r["reason"]) for r in self.grade if r["outcome"] == outcome}
 
     def study(self, study_id: str) -> dict:
         for s in self.studies:
@@ -74,4 +89,12 @@ def load_review_data(data_dir: Path) -> ReviewData:
         s["msc_source_group"] = msc_source_group(s["msc_source"])
         s["label"] = f"{s['first_author'].split()[0]} {s['year']}"
     outcomes = read_typed_csv(data_dir / "outcomes.csv", schemas["outcomes"])
-    return ReviewData(data_dir, review, studies, outcomes, schemas)
+    optional = {}
+    for name in OPTIONAL_TABLES:
+        path, schema_path = data_dir / f"{name}.csv", data_dir / "schema" / f"{name}.schema.json"
+        if path.exists() and schema_path.exists():
+            schemas[name] = load_table_schema(schema_path)
+            optional[name] = read_typed_csv(path, schemas[name])
+        else:
+            optional[name] = []
+    return ReviewData(data_dir, review, studies, outcomes, schemas, **optional)

@@ -21,6 +21,15 @@ import yaml
 from pipeline.inputs.table_schema import Field, TableSchema, load_table_schema
 
 TABLES = ("studies", "outcomes")
+OPTIONAL_TABLES = ("screening", "risk_of_bias", "discrepancies", "grade")  # validated when the CSV exists
+ROB_VOCABULARY = {
+    "RoB 2": ({"D1", "D2", "D3", "D4", "D5", "overall"}, ("low", "some concerns", "high")),
+    "ROBINS-I": (
+        {"D1", "D2", "D3", "D4", "D5", "D6", "D7", "overall"},
+        ("low", "moderate", "serious", "critical", "no information"),
+    ),
+}
+TOOL_FOR_DESIGN = {"RCT": "RoB 2", "non-randomised controlled": "ROBINS-I"}
 OUTCOME_TYPES = ("binary", "continuous")
 MEASURES = {"binary": ("RR", "OR", "RD"), "continuous": ("MD", "SMD")}
 FIXED_METHODS = ("MH", "FE", "PETO")
@@ -324,6 +333,33 @@ def check_review(path: Path, problems: list[Problem]) -> dict | None:
                     shown, _yaml_line(node), "rows_from", f"'{outcome['rows_from']}' is not an outcome key defined here"
                 )
             )
+    sof = review.get("summary_of_findings") or {}
+    sof_line = _yaml_line(_yaml_child(root, "summary_of_findings"))
+    if sof:
+        listed = sof.get("outcomes") or []
+        if len(listed) > 7:
+            problems.append(
+                Problem(shown, sof_line, "summary_of_findings.outcomes", "list at most seven outcomes (GRADE)")
+            )
+        for key in listed:
+            if key not in keys_seen:
+                problems.append(
+                    Problem(shown, sof_line, "summary_of_findings.outcomes", f"'{key}' is not an outcome key")
+                )
+        for key, setting in (sof.get("assumed_risk") or {}).items():
+            if (
+                not isinstance(setting, dict)
+                or not isinstance(setting.get("value"), int | float)
+                or not setting.get("source")
+            ):
+                problems.append(
+                    Problem(
+                        shown,
+                        sof_line,
+                        f"summary_of_findings.assumed_risk.{key}",
+                        "give value (a proportion between 0 and 1) and source",
+                    )
+                )
     analysis = review.get("analysis") or {}
     aline = _yaml_line(_yaml_child(root, "analysis"))
     if isinstance(analysis, dict):
@@ -338,14 +374,78 @@ def check_review(path: Path, problems: list[Problem]) -> dict | None:
     return review if len(problems) == start else None
 
 
+CONTINUOUS_STATS = ("mean", "sd", "median", "q1", "q3", "min", "max")
+
+
+def _binary_row_problems(
+    row: dict, values: dict[str, str], arm_sizes: tuple[str, str], display: str, line: int, studies_display: str
+) -> list[Problem]:
+    problems: list[Problem] = []
+    for arm in ("t", "c"):
+        stats_given = [f"{st}_{arm}" for st in CONTINUOUS_STATS if row.get(f"{st}_{arm}", "").strip()]
+        if stats_given:
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    stats_given[0],
+                    "this is a binary outcome: give events and totals, not summary statistics",
+                )
+            )
+    for arm in ("t", "c"):
+        events, total = int(values[f"events_{arm}"]), int(values[f"n_{arm}"])
+        if events > total:
+            problems.append(
+                Problem(display, line, f"events_{arm}", f"{events} events but only {total} patients in arm")
+            )
+    return problems
+
+
+def _continuous_row_problems(row: dict, display: str, line: int) -> list[Problem]:
+    problems: list[Problem] = []
+    for arm in ("t", "c"):
+        if row.get(f"events_{arm}", "").strip():
+            problems.append(Problem(display, line, f"events_{arm}", "this is a continuous outcome: leave events empty"))
+        got = {st: row.get(f"{st}_{arm}", "").strip() for st in CONTINUOUS_STATS}
+        num = {k: float(v) for k, v in got.items() if v}
+        has_mean = "mean" in num and "sd" in num
+        has_median = "median" in num and (("q1" in num and "q3" in num) or ("min" in num and "max" in num))
+        if not (has_mean or has_median):
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    f"mean_{arm}",
+                    "give mean and SD, or the median with q1 and q3 and/or min and max, for this arm",
+                )
+            )
+            continue
+        order = [k for k in ("min", "q1", "median", "q3", "max") if k in num]
+        for lower, upper in zip(order, order[1:], strict=False):
+            if num[lower] > num[upper]:
+                problems.append(
+                    Problem(
+                        display,
+                        line,
+                        f"{upper}_{arm}",
+                        f"{upper} {num[upper]:g} is below {lower} {num[lower]:g}; check the order of the reported values",
+                    )
+                )
+    return problems
+
+
 def check_cross_file(
     studies: Table, outcomes: Table, outcome_bad: set[int], review: dict | None, problems: list[Problem]
 ) -> None:
-    """Rules across fields and files: known study and outcome, events <= total, blank counts only when unverified."""
+    """Rules across fields and files: known study and outcome, events <= total, statistics that fit the
+    outcome type, blank numbers only when unverified."""
     study_ids = {r["study_id"].strip() for r in studies.rows}
     arm_sizes = {r["study_id"].strip(): (r.get("n_t", "").strip(), r.get("n_c", "").strip()) for r in studies.rows}
-    outcome_keys = {str(o.get("key")) for o in (review or {}).get("outcomes", []) if isinstance(o, dict)}
-    count_columns = ("events_t", "n_t", "events_c", "n_c")
+    definitions = {str(o.get("key")): o for o in (review or {}).get("outcomes", []) if isinstance(o, dict)}
+    outcome_type = {
+        k: definitions[o.get("rows_from", k)].get("type") if o.get("rows_from", k) in definitions else o.get("type")
+        for k, o in definitions.items()
+    }
     for i, (row, line) in enumerate(zip(outcomes.rows, outcomes.lines, strict=True)):
         sid = row["study_id"].strip()
         if sid and sid not in study_ids:
@@ -358,13 +458,13 @@ def check_cross_file(
                 )
             )
         key = row["outcome"].strip()
-        if review is not None and key and key not in outcome_keys:
+        if review is not None and key and key not in definitions:
             problems.append(
                 Problem(
                     outcomes.display,
                     line,
                     "outcome",
-                    f"unknown outcome '{key}'; outcomes defined in review.yaml: {', '.join(sorted(outcome_keys))}",
+                    f"unknown outcome '{key}'; outcomes defined in review.yaml: {', '.join(sorted(definitions))}",
                 )
             )
         if i in outcome_bad:
@@ -378,19 +478,15 @@ def check_cross_file(
                     "no day count given: say in note what time frame the source states (e.g. until discharge)",
                 )
             )
-        values = {c: row[c].strip() for c in count_columns}
-        blank = [c for c, v in values.items() if v == ""]
-        if blank and len(blank) < len(count_columns):
-            problems.append(
-                Problem(
-                    outcomes.display,
-                    line,
-                    blank[0],
-                    f"{blank[0]} is empty while other counts are given; give all four counts or none",
-                )
-            )
-            continue
-        if blank:
+        kind = outcome_type.get(key, "binary")
+        numeric_columns = [
+            "events_t",
+            "n_t",
+            "events_c",
+            "n_c",
+            *(f"{st}_{a}" for a in ("t", "c") for st in CONTINUOUS_STATS),
+        ]
+        if not any(row[c].strip() for c in numeric_columns):
             if row["check"].strip() != "unverified":
                 problems.append(
                     Problem(
@@ -401,16 +497,25 @@ def check_cross_file(
                     )
                 )
             if not row["note"].strip():
-                problems.append(Problem(outcomes.display, line, "note", "explain in note why the counts are missing"))
+                problems.append(Problem(outcomes.display, line, "note", "explain in note why the numbers are missing"))
             continue
+        required = ("events_t", "n_t", "events_c", "n_c") if kind == "binary" else ("n_t", "n_c")
+        blank = [c for c in required if not row[c].strip()]
+        if blank:
+            what = "give all four counts or none" if kind == "binary" else "give the number analysed in each arm"
+            problems.append(
+                Problem(outcomes.display, line, blank[0], f"{blank[0]} is empty while other numbers are given; {what}")
+            )
+            continue
+        if kind == "binary":
+            values = {c: row[c].strip() for c in required}
+            problems.extend(
+                _binary_row_problems(row, values, arm_sizes.get(sid, ("", "")), outcomes.display, line, studies.display)
+            )
+        else:
+            problems.extend(_continuous_row_problems(row, outcomes.display, line))
         for arm in ("t", "c"):
-            events, total = int(values[f"events_{arm}"]), int(values[f"n_{arm}"])
-            if events > total:
-                problems.append(
-                    Problem(
-                        outcomes.display, line, f"events_{arm}", f"{events} events but only {total} patients in arm"
-                    )
-                )
+            total = int(row[f"n_{arm}"].strip())
             randomised = arm_sizes.get(sid, ("", ""))[0 if arm == "t" else 1]
             if randomised.isdigit() and total > int(randomised):
                 problems.append(
@@ -423,6 +528,119 @@ def check_cross_file(
                 )
         if row["check"].strip() == "derived" and not row["note"].strip():
             problems.append(Problem(outcomes.display, line, "note", "check is 'derived': show the arithmetic in note"))
+
+
+def check_foreign_keys(
+    table: Table, schema: TableSchema, others: dict[str, Table | None], problems: list[Problem]
+) -> None:
+    """Schema ``foreignKeys``: every non-empty value must exist in the referenced table."""
+    for fk in schema.foreign_keys:
+        column = fk["fields"][0]
+        ref = fk["reference"]
+        target = others.get(ref["resource"])
+        if target is None or column not in table.header:
+            continue
+        known = {r[ref["fields"][0]].strip() for r in target.rows}
+        for row, line in zip(table.rows, table.lines, strict=True):
+            value = row[column].strip()
+            if value and value not in known:
+                problems.append(
+                    Problem(
+                        table.display, line, column, f"unknown {column} '{value}'; it must appear in {target.display}"
+                    )
+                )
+
+
+def check_screening(table: Table, problems: list[Problem]) -> None:
+    ids = {r["record_id"].strip() for r in table.rows}
+    for row, line in zip(table.rows, table.lines, strict=True):
+        decision, reason, study = row["decision"].strip(), row["reason"].strip(), row["study_id"].strip()
+        if decision == "exclude" and not reason:
+            problems.append(
+                Problem(table.display, line, "reason", "an excluded record needs a reason from the list in the schema")
+            )
+        if decision == "include" and reason:
+            problems.append(
+                Problem(table.display, line, "reason", "an included record has no exclusion reason; clear it")
+            )
+        if decision == "include" and not study:
+            problems.append(
+                Problem(table.display, line, "study_id", "an included record must name its trial's study_id")
+            )
+        dup = row["duplicate_of"].strip()
+        if dup and dup not in ids:
+            problems.append(Problem(table.display, line, "duplicate_of", f"'{dup}' is not a record_id in this log"))
+
+
+def check_risk_of_bias(table: Table, studies: Table | None, problems: list[Problem]) -> None:
+    designs = {r["study_id"].strip(): r["design"].strip() for r in (studies.rows if studies else [])}
+    overall: set[tuple[str, str]] = set()
+    first_line: dict[tuple[str, str], int] = {}
+    for row, line in zip(table.rows, table.lines, strict=True):
+        sid, tool, domain, judgement = (row[c].strip() for c in ("study_id", "tool", "domain", "judgement"))
+        key = (sid, row["outcome"].strip())
+        first_line.setdefault(key, line)
+        if domain == "overall":
+            overall.add(key)
+        if tool not in ROB_VOCABULARY:
+            continue
+        domains, words = ROB_VOCABULARY[tool]
+        if domain and domain not in domains:
+            problems.append(
+                Problem(table.display, line, "domain", f"{tool} has domains {', '.join(sorted(domains))}; not {domain}")
+            )
+        if judgement and judgement not in words:
+            problems.append(
+                Problem(
+                    table.display,
+                    line,
+                    "judgement",
+                    f"'{judgement}' is not a {tool} judgement; use one of: {', '.join(words)}",
+                )
+            )
+        expected = TOOL_FOR_DESIGN.get(designs.get(sid, ""))
+        if expected and tool != expected:
+            problems.append(
+                Problem(
+                    table.display,
+                    line,
+                    "tool",
+                    f"{sid} is '{designs[sid]}' in studies.csv, so its tool is {expected}, not {tool}",
+                )
+            )
+    for key, line in first_line.items():
+        if key not in overall:
+            problems.append(
+                Problem(table.display, line, "domain", f"{key[0]} ({key[1]}) has no 'overall' judgement; add one")
+            )
+
+
+def check_known_outcomes(table: Table, outcome_keys: set[str], problems: list[Problem]) -> None:
+    for row, line in zip(table.rows, table.lines, strict=True):
+        key = row["outcome"].strip()
+        if outcome_keys and key and key not in outcome_keys:
+            problems.append(
+                Problem(table.display, line, "outcome", f"unknown outcome '{key}'; it must be a key in review.yaml")
+            )
+
+
+def check_discrepancies(table: Table, problems: list[Problem]) -> None:
+    used: dict[tuple[str, str], int] = {}
+    first_line: dict[tuple[str, str], int] = {}
+    for row, line in zip(table.rows, table.lines, strict=True):
+        key = (row["study_id"].strip(), row["item"].strip())
+        first_line.setdefault(key, line)
+        used[key] = used.get(key, 0) + (row["used"].strip() == "yes")
+    for key, count in used.items():
+        if count != 1:
+            problems.append(
+                Problem(
+                    table.display,
+                    first_line[key],
+                    "used",
+                    f"{key[0]} '{key[1]}': {count} readings marked used; mark exactly one",
+                )
+            )
 
 
 def validate_data_dir(data_dir: Path) -> list[Problem]:

@@ -38,3 +38,22 @@ def show_forest(key: str, caption: str, label: str = "fig-forest") -> None:
     alt = (build_dir() / "figures" / f"forest_{key}.alt.txt").read_text(encoding="utf-8")
     alt_attr = alt.replace("\\", "").replace('"', "'")
     display(Markdown(f'![{escape_markdown(caption)}](figures/forest_{key}.svg){{#{label} fig-alt="{alt_attr}"}}'))
+
+
+def outcome_keys(exclude: tuple[str, ...] = ()) -> list[str]:
+    """Analysed outcomes in review.yaml order, minus ``exclude``."""
+    return [o["key"] for o in index()["outcomes"] if o.get("analysed") and o["key"] not in exclude]
+
+
+def show_outcome_section(key: str) -> None:
+    """Heading, plain-language reading, forest plot and tables of one outcome."""
+    result = results(key)
+    display(Markdown(f"## {escape_markdown(result['outcome']['label'])} {{#{key}}}"))
+    show(f"{key}_summary")
+    if result["studies"]:
+        timepoint = result["outcome"]["timepoint"].get("label", "")
+        show_forest(key, f"{result['outcome']['label']}: {timepoint}.", label=f"fig-forest-{key.replace('_', '-')}")
+        show(f"{key}_studies")
+        show(f"{key}_pooled")
+    display(Markdown("**Trials without usable data for this outcome**"))
+    show(f"{key}_not_analysed")

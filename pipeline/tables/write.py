@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.figures.forest import model_label
+from pipeline.figures.forest import arm_cell, model_label
+from pipeline.grade import summary_row
 from pipeline.inputs.load import load_review_data
 from pipeline.report.markdown_text import escape_markdown, markdown_table
 from pipeline.report.statements import plain_language, pooled_sentence
+from pipeline.tables.summary_of_findings import judgement_check_table, sof_table
 
 CHECK_WORDS = {
     "primary": "trial report",
@@ -64,22 +66,19 @@ def included_trials_table(studies: list[dict]) -> str:
 def study_results_table(result: dict) -> str:
     measure = result["outcome"]["measure"]
     head = result.get("headline_model")
-    frame = pd.DataFrame(
-        [
-            {
-                "Trial": s["label"],
-                "Day": "not stated" if s["timepoint_days"] is None else str(s["timepoint_days"]),
-                "MSC n/N": f"{s['events_t']}/{s['n_t']}",
-                "Control n/N": f"{s['events_c']}/{s['n_c']}",
-                f"{measure} [95% CI]": _ci(s["effect"], s["ci_lower"], s["ci_upper"]),
-                "Weight fixed": "—" if s.get("weight_fixed") is None else f"{s['weight_fixed']:.1f}%",
-                "Weight random": "—" if s.get(f"weight_{head}") is None else f"{s[f'weight_{head}']:.1f}%",
-                "Source": CHECK_WORDS[s["check"]],
-            }
-            for s in result["studies"]
-        ]
-    )
-    return markdown_table(frame)
+    rows = []
+    for s in result["studies"]:
+        row = {"Trial": s["label"], "Day": "not stated" if s["timepoint_days"] is None else str(s["timepoint_days"])}
+        row["MSC"] = arm_cell(s, "t")
+        row["Control"] = arm_cell(s, "c")
+        row[f"{measure} [95% CI]"] = _ci(s["effect"], s["ci_lower"], s["ci_upper"])
+        row["Weight fixed"] = "—" if s.get("weight_fixed") is None else f"{s['weight_fixed']:.1f}%"
+        row["Weight random"] = "—" if s.get(f"weight_{head}") is None else f"{s[f'weight_{head}']:.1f}%"
+        row["Source"] = CHECK_WORDS[s["check"]]
+        if "conversion_t" in s:
+            row["Mean/SD"] = "reported" if s["conversion_t"].startswith("reported") else s["conversion_t"]
+        rows.append(row)
+    return markdown_table(pd.DataFrame(rows))
 
 
 def pooled_table(result: dict) -> str:
@@ -104,14 +103,14 @@ def pooled_table(result: dict) -> str:
             {
                 "Model": model_label(result, name),
                 "k": str(fit["k"]),
-                f"{measure} [95% CI]": _ci(fit["estimate_exp"], fit["ci_lower_exp"], fit["ci_upper_exp"]),
+                f"{measure} [95% CI]": _ci(fit["estimate_display"], fit["ci_lower_display"], fit["ci_upper_display"]),
                 "P": _p(fit["pvalue"]),
                 "τ²": f"{fit['tau2']:.3f}",
                 "I²": f"{fit['i2']:.0f}%",
                 "Q (df), P": f"{fit['q']:.2f} ({fit['q_df']}), {_p(fit['q_pvalue'])}",
                 "95% prediction interval": "—"
                 if name == "fixed"
-                else f"{fit['pi_lower_exp']:.2f} to {fit['pi_upper_exp']:.2f}",
+                else f"{fit['pi_lower_display']:.2f} to {fit['pi_upper_display']:.2f}",
             }
         )
     return markdown_table(pd.DataFrame(rows))
@@ -135,7 +134,7 @@ def sensitivity_tables(result: dict) -> str:
                     "Omitted": r["label"],
                     f"{measure} [95% CI]": r["error"]
                     if "error" in r
-                    else _ci(r["estimate_exp"], r["ci_lower_exp"], r["ci_upper_exp"]),
+                    else _ci(r["estimate_display"], r["ci_lower_display"], r["ci_upper_display"]),
                 }
                 for r in result["leave_one_out"]
             ]
@@ -149,7 +148,7 @@ def sensitivity_tables(result: dict) -> str:
                     "Published": r["date_published"],
                     f"{measure} [95% CI]": r["error"]
                     if "error" in r
-                    else _ci(r["estimate_exp"], r["ci_lower_exp"], r["ci_upper_exp"]),
+                    else _ci(r["estimate_display"], r["ci_lower_display"], r["ci_upper_display"]),
                 }
                 for r in result["cumulative"]
             ]
@@ -164,7 +163,7 @@ def sensitivity_tables(result: dict) -> str:
                     "Trials": str(len(fit["studies"])),
                     f"{measure} [95% CI]": fit["error"]
                     if "error" in fit
-                    else _ci(fit["estimate_exp"], fit["ci_lower_exp"], fit["ci_upper_exp"]),
+                    else _ci(fit["estimate_display"], fit["ci_lower_display"], fit["ci_upper_display"]),
                 }
             )
         test = (
@@ -198,6 +197,57 @@ def provenance_sentence(result: dict) -> str:
     )
 
 
+def write_summary_of_findings(data, results_dir: Path, out: Path) -> None:
+    """GRADE SoF rows (JSON for the pages and tests), the SoF table, footnotes, judgement check, key message."""
+    sof_settings = data.review.get("summary_of_findings") or {}
+    keys = sof_settings.get("outcomes") or [o["key"] for o in data.review["outcomes"]][:7]
+    rows = []
+    for key in keys:
+        result = json.loads((results_dir / f"{key}.json").read_text(encoding="utf-8"))
+        rows.append(
+            summary_row(
+                result,
+                data.grade_judgements(key),
+                data.overall_risk_of_bias(key),
+                (sof_settings.get("assumed_risk") or {}).get(key),
+            )
+        )
+    (out / "summary_of_findings.json").write_text(json.dumps(rows, indent=1, default=str), encoding="utf-8")
+    table, footnotes = sof_table(rows)
+    (out / "sof.md").write_text(table + "\n\n" + "\n\n".join(footnotes), encoding="utf-8")
+    (out / "grade_check.md").write_text(judgement_check_table(rows), encoding="utf-8")
+    first = rows[0]
+    (out / "key_message.md").write_text(escape_markdown(key_message(first)), encoding="utf-8")
+
+
+def key_message(row: dict) -> str:
+    """One sentence for the brief: the first SoF outcome's GRADE statement with its certainty and numbers."""
+    if not row.get("certainty"):
+        return row["statement"]
+    numbers = f"{row['measure']} {row['effect']:.2f}, 95% CI {row['ci_lower']:.2f} to {row['ci_upper']:.2f}"
+    return (
+        f"{row['statement']} ({row['k']} trials, {row['participants']} patients; {numbers}; "
+        f"{row['certainty']}-certainty evidence.)"
+    )
+
+
+def write_screening_tables(data, out: Path) -> None:
+    """Excluded and awaiting-classification records, from the screening log."""
+    excluded = [r for r in data.screening if r["decision"] == "exclude"]
+    awaiting = [r for r in data.screening if r["decision"] == "awaiting classification"]
+    frame = pd.DataFrame(
+        [{"Record": r["citation"], "Reason for exclusion": r["reason"], "Evidence": r["quote"]} for r in excluded]
+    )
+    (out / "excluded.md").write_text(markdown_table(frame) if excluded else "No record was excluded.", encoding="utf-8")
+    frame = pd.DataFrame(
+        [
+            {"Record": r["citation"], "Identifier": r["doi"], "Why not yet classified": r["note"] or r["quote"]}
+            for r in awaiting
+        ]
+    )
+    (out / "awaiting.md").write_text(markdown_table(frame) if awaiting else "None.", encoding="utf-8")
+
+
 def write_tables(data_dir: Path, results_dir: Path, out_dir: Path) -> list[Path]:
     data = load_review_data(data_dir)
     index = json.loads((results_dir / "index.json").read_text(encoding="utf-8"))
@@ -225,6 +275,8 @@ def write_tables(data_dir: Path, results_dir: Path, out_dir: Path) -> list[Path]
             (tmp / f"{key}_not_analysed.md").write_text(not_analysed_table(result), encoding="utf-8")
             (tmp / f"{key}_sensitivity.md").write_text(sensitivity_tables(result), encoding="utf-8")
             (tmp / f"{key}_provenance.md").write_text(escape_markdown(provenance_sentence(result)), encoding="utf-8")
+        write_summary_of_findings(data, results_dir, tmp)
+        write_screening_tables(data, tmp)
         if out_dir.exists():
             shutil.rmtree(out_dir)
         tmp.rename(out_dir)
