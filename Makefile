@@ -27,8 +27,8 @@ STATS_SRC     := $(wildcard pipeline/stats/*.py) pipeline/analyse.py
 FIGURES_SRC   := $(wildcard pipeline/figures/*.py)
 TABLES_SRC    := $(wildcard pipeline/tables/*.py pipeline/report/*.py)
 RENDER_SRC    := $(wildcard pipeline/render/*.py pipeline/render/templates/* pipeline/report/*.py)
-REPORTS       := $(wildcard reports/*.qmd) reports/_quarto.yml
-SITE_OUTPUTS  := $(SITE)/index.html $(SITE)/mortality.html $(SITE)/outcomes.html $(SITE)/methods.html $(SITE)/brief.pdf
+REPORTS       := $(wildcard reports/*.qmd reports/*.html) reports/_quarto.yml
+SITE_OUTPUTS  := $(SITE)/index.html $(SITE)/mortality.html $(SITE)/methods.html $(SITE)/brief.pdf
 
 .PHONY: all validate test bench lint clean distclean
 .DELETE_ON_ERROR:

@@ -9,6 +9,7 @@ HKSJ) fits, subgroups, leave-one-out, cumulative by publication date and Egger's
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import math
@@ -363,27 +364,7 @@ def _write_study_csv(path: Path, studies: list[dict]) -> None:
 
 
 def _write_pooled_csv(path: Path, fits: dict) -> None:
-    fields = [
-        "model",
-        "method",
-        "hksj",
-        "k",
-        "estimate",
-        "se",
-        "ci_lower",
-        "ci_upper",
-        "pvalue",
-        "tau2",
-        "i2",
-        "h2",
-        "q",
-        "q_df",
-        "q_pvalue",
-        "pi_lower",
-        "pi_upper",
-        "iterations",
-        "error",
-    ]
+    fields = ["model", *(f.name for f in dataclasses.fields(MetaFit) if f.name != "weights"), "error"]
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()

@@ -46,3 +46,22 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(ROOT / "data", target)
     return target
+
+
+def run_make(tmp: Path, *args: str, data: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """``make`` on the repository with the build and site in ``tmp`` (the real data unless ``data``)."""
+    cmd = ["make", "-C", str(ROOT), f"BUILD={tmp / 'build'}", f"SITE={tmp / '_site'}", "RENDERER=embedded", *args]
+    if data is not None:
+        cmd.append(f"DATA={data}")
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"make failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    """The real data built once per session with ``make -j2`` into a temporary folder."""
+    tmp = tmp_path_factory.mktemp("make")
+    run_make(tmp, "-j2")
+    return tmp

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import textwrap
 from pathlib import Path
 
@@ -14,8 +13,6 @@ import yaml
 from pipeline.render.execute import RenderError
 from pipeline.render.qmd import parse_qmd
 from pipeline.render.site import render_site
-
-from conftest import ROOT, require_tool
 
 SAMPLE_QMD = textwrap.dedent("""\
     ---
@@ -140,14 +137,3 @@ def test_quarto_backend_renders_the_same_sources(tmp_path):
     assert render_site(reports, tmp_path / "build", site, renderer="quarto") == "quarto"
     html = (site / "sample.html").read_text(encoding="utf-8")
     assert "0.731" in html and "1.284" in html
-
-
-def test_pdf_page_renders_to_png(tmp_path):
-    """The real brief's first page rasterises (pdftoppm), i.e. the PDF is well formed."""
-    require_tool(shutil.which("pdftoppm") is not None, "pdftoppm (Debian poppler-utils)")
-    pdf = ROOT / "_site" / "brief.pdf"
-    if not pdf.exists():
-        subprocess.run(["make", "-C", str(ROOT)], check=True, capture_output=True)
-    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)
-    pngs = list(tmp_path.glob("page*.png"))
-    assert pngs and pngs[0].stat().st_size > 5000

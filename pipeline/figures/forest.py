@@ -52,6 +52,18 @@ def model_label(result: dict, name: str) -> str:
     return f"Total, random ({models['random']})"
 
 
+def set_log_axis(ax, values: list[float]) -> None:
+    """Log-scale x axis spanning whole decades around ``values`` (clipped to 0.001-1000), ticks at decades."""
+    lo_e = math.floor(math.log10(max(min(values + [0.5]) / 1.5, 1e-3)))
+    hi_e = math.ceil(math.log10(min(max(values + [2.0]) * 1.5, 1e3)))
+    ax.set_xscale("log")
+    ax.set_xlim(10.0**lo_e, 10.0**hi_e)
+    ticks = [10.0**e for e in range(lo_e, hi_e + 1)]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{t:g}" for t in ticks], fontsize=8)
+    ax.minorticks_off()
+
+
 def arm_cell(study: dict, arm: str) -> str:
     """Events/total for binary outcomes; mean (SD) N for continuous ones (* = estimated from a median)."""
     if "events_t" in study:
@@ -60,8 +72,18 @@ def arm_cell(study: dict, arm: str) -> str:
     return f"{study[f'mean_{arm}']:.1f}{star} ({study[f'sd_{arm}']:.1f}) {study[f'n_{arm}']}"
 
 
-def draw_forest(result: dict, treatment_label: str = "MSC", control_label: str = "Control"):
-    """Return a matplotlib Figure of the forest plot for one analysed binary outcome."""
+def draw_forest(
+    result: dict,
+    treatment_label: str = "MSC",
+    control_label: str = "Control",
+    rob: dict[str, dict[str, str]] | None = None,
+    rob_palette: dict[str, str] | None = None,
+):
+    """Return a matplotlib Figure of the forest plot for one analysed outcome.
+
+    With ``rob`` (study_id -> {domain: judgement}) risk-of-bias columns are drawn beside the
+    effects, as in RevMan's forest plots with risk of bias.
+    """
     studies = result["studies"]
     measure = result["outcome"]["measure"]
     binary = result["outcome"]["type"] == "binary"
@@ -71,14 +93,19 @@ def draw_forest(result: dict, treatment_label: str = "MSC", control_label: str =
     pooled_names = list(dict.fromkeys(pooled_names))
     n_rows = len(studies) + len(pooled_names) + 1
     height = 1.6 + 0.32 * n_rows + 0.9
-    fig = plt.figure(figsize=(10.5, height))
+    rob_domains = sorted({d for judged in (rob or {}).values() for d in judged}, key=lambda d: (d == "overall", d))
+    width = 10.5 + 0.38 * len(rob_domains)
+    scale = 10.5 / width  # keep the original layout in inches and add the RoB columns on the right
+    fig = plt.figure(figsize=(width, height))
     top = 1 - 0.55 / height
     row_h = 0.32 / height
-    ax = fig.add_axes((0.585, 1.25 / height, 0.22, top - 1.25 / height - row_h * 0.2))
+    ax = fig.add_axes((0.585 * scale, 1.25 / height, 0.22 * scale, top - 1.25 / height - row_h * 0.2))
     y_max = n_rows
     ax.set_ylim(-0.5, y_max - 0.5)
     ax.invert_yaxis()
-    cols = {"study": 0.01, "et": 0.245, "ec": 0.325, "wf": 0.41, "wr": 0.49, "eff": 0.815}
+    cols = {
+        k: v * scale for k, v in {"study": 0.01, "et": 0.245, "ec": 0.325, "wf": 0.41, "wr": 0.49, "eff": 0.815}.items()
+    }
 
     def y_fig(row: float) -> float:
         lo, hi = ax.get_position().y0, ax.get_position().y1
@@ -141,16 +168,7 @@ def draw_forest(result: dict, treatment_label: str = "MSC", control_label: str =
         all_hi.append(hi)
     null = 1.0 if ratio else 0.0
     if ratio:
-        ax.set_xscale("log")
-        finite = [v for v in all_lo + all_hi if v and v > 0 and math.isfinite(v)]
-        lo_lim = max(min(finite + [0.5]) / 1.5, 1e-3)
-        hi_lim = min(max(finite + [2.0]) * 1.5, 1e3)
-        decade_lo, decade_hi = math.floor(math.log10(lo_lim)), math.ceil(math.log10(hi_lim))
-        ax.set_xlim(10**decade_lo, 10**decade_hi)
-        ticks = [10.0**e for e in range(decade_lo, decade_hi + 1)]
-        ax.set_xticks(ticks)
-        ax.set_xticklabels([f"{t:g}" for t in ticks], fontsize=8)
-        ax.minorticks_off()
+        set_log_axis(ax, [v for v in all_lo + all_hi if v and v > 0 and math.isfinite(v)])
     else:
         finite = [v for v in all_lo + all_hi if v is not None and math.isfinite(v)]
         span = max(abs(min(finite + [0.0])), abs(max(finite + [0.0]))) * 1.1 or 1.0
@@ -197,6 +215,47 @@ def draw_forest(result: dict, treatment_label: str = "MSC", control_label: str =
             "† no events in either arm: adds nothing to the MH estimate; ½ added to each cell for its own estimate"
         )
     fig.text(0.01, 0.02 + 0.2 / height, "\n".join(lines), fontsize=8, va="bottom")
+    if rob_domains:
+        from pipeline.figures.risk_of_bias import PALETTES, SYMBOLS
+
+        palette = rob_palette or PALETTES["cochrane"]
+        for j, domain in enumerate(rob_domains):
+            x = 0.955 * scale + (j + 0.5) * (1 - 0.955 * scale) / len(rob_domains)
+            fig.text(
+                x,
+                header_y,
+                "O" if domain == "overall" else domain.replace("D", ""),
+                fontsize=8,
+                fontweight="bold",
+                ha="center",
+                va="bottom",
+            )
+            for i, study in enumerate(studies):
+                judgement = (rob or {}).get(study["study_id"], {}).get(domain)
+                if judgement is None:
+                    continue
+                fig.text(
+                    x,
+                    y_fig(i),
+                    SYMBOLS[judgement],
+                    fontsize=8,
+                    ha="center",
+                    va="center",
+                    fontweight="bold",
+                    bbox={
+                        "boxstyle": "circle,pad=0.25",
+                        "facecolor": palette[judgement],
+                        "edgecolor": "black",
+                        "linewidth": 0.5,
+                    },
+                )
+        fig.text(
+            0.955 * scale,
+            0.02 + 0.2 / height,
+            "Risk of bias per domain (O = overall); + low, ! some concerns/moderate, × high/serious, ? no information",
+            fontsize=7,
+            va="bottom",
+        )
     return fig
 
 
@@ -295,13 +354,7 @@ def draw_subgroup_forest(result: dict, variable: str, treatment_label: str = "MS
     null = 1.0 if ratio else 0.0
     finite = [v for v in values if v is not None and math.isfinite(v) and (v > 0 or not ratio)]
     if ratio:
-        ax.set_xscale("log")
-        lo_e = math.floor(math.log10(max(min(finite + [0.5]) / 1.5, 1e-3)))
-        hi_e = math.ceil(math.log10(min(max(finite + [2.0]) * 1.5, 1e3)))
-        ax.set_xlim(10**lo_e, 10**hi_e)
-        ax.set_xticks([10.0**e for e in range(lo_e, hi_e + 1)])
-        ax.set_xticklabels([f"{10.0**e:g}" for e in range(lo_e, hi_e + 1)], fontsize=8)
-        ax.minorticks_off()
+        set_log_axis(ax, finite)
     ax.axvline(null, color="black", lw=0.8)
     ax.set_yticks([])
     for side in ("left", "right", "top"):

@@ -91,6 +91,17 @@ def write_data_figures(data, results_dir: Path, out: Path) -> None:
                 f"{stem}_summary{suffix}",
                 f"{tool} summary: share of the mortality analysis weight at each judgement, per domain.",
             )
+    rob_by_study: dict[str, dict[str, str]] = {}
+    for r in data.risk_of_bias:
+        if r["outcome"] == "mortality":
+            rob_by_study.setdefault(r["study_id"], {})[r["domain"]] = r["judgement"]
+    if rob_by_study and mortality["studies"]:
+        save(
+            draw_forest(mortality, rob=rob_by_study),
+            out,
+            "forest_mortality_rob",
+            forest_alt_text(mortality) + " Risk-of-bias judgements per domain are shown beside each trial.",
+        )
     if data.screening:
         counts = prisma_counts(data.screening)
         (out / "prisma_counts.json").write_text(json.dumps(counts, indent=1), encoding="utf-8")

@@ -667,4 +667,25 @@ def validate_data_dir(data_dir: Path) -> list[Problem]:
         and not (set(schemas["outcomes"].field_names) - set(tables["outcomes"].header))
     ):
         check_cross_file(tables["studies"], tables["outcomes"], bad["outcomes"], review, problems)
+    outcome_keys = {str(o.get("key")) for o in (review or {}).get("outcomes", []) if isinstance(o, dict)}
+    checks = {
+        "screening": check_screening,
+        "risk_of_bias": lambda t, p: check_risk_of_bias(t, tables["studies"], p),
+        "discrepancies": check_discrepancies,
+        "grade": lambda t, p: check_known_outcomes(t, outcome_keys, p),
+    }
+    for name in OPTIONAL_TABLES:
+        path = data_dir / f"{name}.csv"
+        schema_path = data_dir / "schema" / f"{name}.schema.json"
+        if not path.exists() or not schema_path.exists():
+            continue
+        schema = load_table_schema(schema_path)
+        table = read_csv_text(path, problems)
+        if table is None:
+            continue
+        check_table(table, schema, problems)
+        if set(schema.field_names) - set(table.header):
+            continue
+        check_foreign_keys(table, schema, tables, problems)
+        checks[name](table, problems)
     return problems

@@ -76,7 +76,9 @@ def footer_text(build: Path, project: dict) -> str:
 
 
 def _nav(project: dict, formats: dict[str, str], current: str) -> list[dict]:
-    items = project.get("website", {}).get("navbar", {}).get("left", [])
+    items = []
+    for item in project.get("website", {}).get("navbar", {}).get("left", []):
+        items.extend(item["menu"] if isinstance(item, dict) and "menu" in item else [item])
     nav = []
     for item in items:
         href = item["href"] if isinstance(item, dict) else str(item)
@@ -86,7 +88,16 @@ def _nav(project: dict, formats: dict[str, str], current: str) -> list[dict]:
     return nav
 
 
-def _pandoc_html(markdown: str, front: dict, project: dict, nav: list[dict], footer: str) -> str:
+def _after_body(reports: Path, project: dict) -> list[str]:
+    """Quarto's ``format.html.include-after-body`` files, passed to pandoc the same way."""
+    html_format = (project.get("format") or {}).get("html") or {}
+    files = html_format.get("include-after-body") or []
+    return [str(reports / f) for f in ([files] if isinstance(files, str) else files)]
+
+
+def _pandoc_html(
+    markdown: str, front: dict, project: dict, nav: list[dict], footer: str, after_body: list[str] | None = None
+) -> str:
     site_title = project.get("website", {}).get("title", "")
     args = [
         "--standalone",
@@ -104,6 +115,7 @@ def _pandoc_html(markdown: str, front: dict, project: dict, nav: list[dict], foo
     ]
     if front.get("toc"):
         args.append("--toc")
+    args += [f"--include-after-body={path}" for path in after_body or []]
     meta = {"title": front.get("title", ""), "subtitle": front.get("subtitle", ""), "nav": nav}
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8") as fh:
         yaml.safe_dump(meta, fh)
@@ -168,9 +180,10 @@ def render_embedded(reports: Path, build: Path, out: Path, pages: list[str] | No
                 target.write_bytes(_typst_pdf(rendered.markdown, doc.front_matter, workdir, Path(page).stem))
             else:
                 nav = _nav(project, formats, target.name)
-                target.write_text(
-                    _pandoc_html(rendered.markdown, doc.front_matter, project, nav, footer), encoding="utf-8"
+                html = _pandoc_html(
+                    rendered.markdown, doc.front_matter, project, nav, footer, _after_body(reports, project)
                 )
+                target.write_text(html, encoding="utf-8")
             written.append(target)
     return written
 

@@ -57,3 +57,61 @@ def show_outcome_section(key: str) -> None:
         show(f"{key}_pooled")
     display(Markdown("**Trials without usable data for this outcome**"))
     show(f"{key}_not_analysed")
+
+
+def show_figure(stem: str, caption: str, label: str) -> None:
+    """Display a figure from the figures stage (``figures/<stem>.svg``) with its stored alt text."""
+    alt_file = build_dir() / "figures" / f"{stem}.alt.txt"
+    alt = alt_file.read_text(encoding="utf-8") if alt_file.exists() else caption
+    alt_attr = alt.replace("\\", "").replace('"', "'")
+    display(Markdown(f'![{escape_markdown(caption)}](figures/{stem}.svg){{#{label} fig-alt="{alt_attr}"}}'))
+
+
+def figure_exists(stem: str) -> bool:
+    return (build_dir() / "figures" / f"{stem}.svg").exists()
+
+
+def edition() -> None:
+    """Edition line: build date and data version (hash of data/)."""
+    from datetime import date
+
+    info = index()
+    display(
+        Markdown(
+            f"*Edition of {date.today().isoformat()} · data version `{info.get('data_hash', '')[:12]}` · "
+            f"{info.get('n_studies', 0)} trials in the data*"
+        )
+    )
+
+
+def show_sof() -> None:
+    show("sof")
+
+
+def show_rob_table(tool: str) -> None:
+    show(f"rob_{'rob2' if tool == 'RoB 2' else 'robins_i'}")
+
+
+def show_downloads() -> None:
+    """The data package's resources as a table of links (``data/`` on the site)."""
+    import pandas as pd
+
+    from pipeline.report.markdown_text import markdown_table
+
+    package = json.loads((build_dir() / "site-data" / "datapackage.json").read_text(encoding="utf-8"))
+    rows = [
+        {
+            "File": f"[{escape_markdown(r['path'])}](data/{r['path']})",
+            "Format": r["format"],
+            "Contents": escape_markdown(r.get("title") or r.get("description", "")),
+        }
+        for r in package["resources"]
+    ]
+    display(
+        Markdown(
+            "The raw tables, their schemas and every computed result, described by a Frictionless "
+            "[datapackage.json](data/datapackage.json) (version "
+            f"`{escape_markdown(package.get('version', ''))}`).\n\n"
+            + markdown_table(pd.DataFrame(rows), escape_columns=[])
+        )
+    )

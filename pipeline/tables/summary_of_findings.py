@@ -61,7 +61,7 @@ def sof_table(rows: list[dict]) -> tuple[str, list[str]]:
                 relative = "—"
         certainty = CERTAINTY_SYMBOLS.get(row.get("certainty"), "—")
         if marks:
-            certainty += " " + "".join(f"^{m}^" for m in marks)
+            certainty += " ^" + ",".join(marks) + "^"
         table_rows.append(
             {
                 "Outcome": escape_markdown(row["label"]),
@@ -106,3 +106,46 @@ def judgement_check_table(rows: list[dict]) -> str:
                 }
             )
     return markdown_table(pd.DataFrame(out)) if out else "No outcome has a pooled estimate yet."
+
+
+DOMAIN_ABBREVIATIONS = {
+    "risk of bias": "RoB",
+    "inconsistency": "Inc",
+    "indirectness": "Ind",
+    "imprecision": "Imp",
+    "publication bias": "PB",
+}
+
+
+def sof_table_compact(rows: list[dict]) -> str:
+    """The SoF table for the two-page brief: effects, participants and certainty with the domains rated
+    down (x2 = two levels); the full footnotes are on the website."""
+    table_rows = []
+    for row in rows:
+        assumed, corresponding, difference = _per1000(row)
+        downgrades = []
+        for domain, short in DOMAIN_ABBREVIATIONS.items():
+            judgement = (row.get("judgements") or {}).get(domain, "not serious")
+            if judgement != "not serious":
+                downgrades.append(short + ("×2" if judgement == "very serious" else ""))
+        certainty = CERTAINTY_SYMBOLS.get(row.get("certainty"), "—")
+        relative = (
+            "—"
+            if not row.get("certainty") or row["measure"] == "MD"
+            else (f"{row['measure']} {row['effect']:.2f} ({row['ci_lower']:.2f} to {row['ci_upper']:.2f})")
+        )
+        table_rows.append(
+            {
+                "Outcome": escape_markdown(row["label"]),
+                "Control": assumed,
+                "MSC (95% CI)": corresponding if corresponding != "—" else difference,
+                "Relative effect": relative,
+                "N (trials)": f"{row['participants']} ({row['k']})",
+                "Certainty": certainty + (f" ({', '.join(downgrades)})" if downgrades else ""),
+            }
+        )
+    note = (
+        "Certainty rated down for: RoB risk of bias, Inc inconsistency, Ind indirectness, Imp imprecision, "
+        "PB publication bias (×2: two levels). Control: median risk in the trials' control arms."
+    )
+    return markdown_table(pd.DataFrame(table_rows), escape_columns=[]) + "\n\n" + escape_markdown(note)

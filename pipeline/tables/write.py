@@ -20,7 +20,7 @@ from pipeline.grade import summary_row
 from pipeline.inputs.load import load_review_data
 from pipeline.report.markdown_text import escape_markdown, markdown_table
 from pipeline.report.statements import plain_language, pooled_sentence
-from pipeline.tables.summary_of_findings import judgement_check_table, sof_table
+from pipeline.tables.summary_of_findings import judgement_check_table, sof_table, sof_table_compact
 
 CHECK_WORDS = {
     "primary": "trial report",
@@ -216,6 +216,7 @@ def write_summary_of_findings(data, results_dir: Path, out: Path) -> None:
     table, footnotes = sof_table(rows)
     (out / "sof.md").write_text(table + "\n\n" + "\n\n".join(footnotes), encoding="utf-8")
     (out / "grade_check.md").write_text(judgement_check_table(rows), encoding="utf-8")
+    (out / "sof_brief.md").write_text(sof_table_compact(rows), encoding="utf-8")
     first = rows[0]
     (out / "key_message.md").write_text(escape_markdown(key_message(first)), encoding="utf-8")
 
@@ -248,6 +249,52 @@ def write_screening_tables(data, out: Path) -> None:
     (out / "awaiting.md").write_text(markdown_table(frame) if awaiting else "None.", encoding="utf-8")
 
 
+def write_risk_of_bias_tables(data, out: Path) -> None:
+    """Per tool: a judgement grid (trial x domain) and the support text of every judgement."""
+    labels = {s["study_id"]: s["label"] for s in data.studies}
+    for tool, stem in (("RoB 2", "rob2"), ("ROBINS-I", "robins_i")):
+        rows = [r for r in data.risk_of_bias if r["tool"] == tool]
+        if not rows:
+            (out / f"rob_{stem}.md").write_text(f"No trial was assessed with {tool}.", encoding="utf-8")
+            continue
+        grid: dict[str, dict[str, str]] = {}
+        for r in rows:
+            grid.setdefault(r["study_id"], {"Trial": labels.get(r["study_id"], r["study_id"]), "Basis": r["basis"]})[
+                r["domain"].replace("overall", "Overall")
+            ] = r["judgement"]
+        columns = [
+            "Trial",
+            *[d for d in ("D1", "D2", "D3", "D4", "D5", "D6", "D7") if any(d in g for g in grid.values())],
+            "Overall",
+            "Basis",
+        ]
+        frame = pd.DataFrame([{c: g.get(c, "") for c in columns} for g in grid.values()])
+        support = pd.DataFrame(
+            [
+                {
+                    "Trial": labels.get(r["study_id"], r["study_id"]),
+                    "Domain": r["domain"],
+                    "Judgement": r["judgement"],
+                    "Support": r["support"],
+                }
+                for r in rows
+            ]
+        )
+        (out / f"rob_{stem}.md").write_text(markdown_table(frame) + "\n\n", encoding="utf-8")
+        (out / f"rob_{stem}_support.md").write_text(markdown_table(support), encoding="utf-8")
+
+
+def references(studies: list[dict]) -> str:
+    """Numbered reference list of the included trials (Vancouver-like), ordered by first author."""
+    lines = []
+    for i, s in enumerate(sorted(studies, key=lambda s: (s["first_author"], s["year"])), start=1):
+        lines.append(
+            f"{i}. {escape_markdown(s['first_author'])} et al. {escape_markdown(s['title'])}. "
+            f"*{escape_markdown(s['journal'])}* {s['year']}. doi:{escape_markdown(s['doi'])}"
+        )
+    return "\n".join(lines)
+
+
 def write_tables(data_dir: Path, results_dir: Path, out_dir: Path) -> list[Path]:
     data = load_review_data(data_dir)
     index = json.loads((results_dir / "index.json").read_text(encoding="utf-8"))
@@ -277,6 +324,8 @@ def write_tables(data_dir: Path, results_dir: Path, out_dir: Path) -> list[Path]
             (tmp / f"{key}_provenance.md").write_text(escape_markdown(provenance_sentence(result)), encoding="utf-8")
         write_summary_of_findings(data, results_dir, tmp)
         write_screening_tables(data, tmp)
+        write_risk_of_bias_tables(data, tmp)
+        (tmp / "references.md").write_text(references(data.studies), encoding="utf-8")
         if out_dir.exists():
             shutil.rmtree(out_dir)
         tmp.rename(out_dir)
