@@ -30,7 +30,7 @@ from pipeline.stats.models import MetaFit, PoolingError, prediction_interval_t_k
 from pipeline.stats.sensitivity import cumulative, egger_test, leave_one_out, subgroup_analysis
 
 RATIO_MEASURES = ("RR", "OR")
-SUBGROUP_VARIABLES = {"design": "Design", "msc_source_group": "MSC source"}
+SUBGROUP_VARIABLES = {"design": "design", "msc_source_group": "MSC source"}
 
 
 def select_rows(data: ReviewData, outcome: dict) -> tuple[list[dict], list[dict]]:

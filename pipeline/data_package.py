@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from pipeline.inputs.table_schema import load_table_schema
+from pipeline.inputs.validate import OPTIONAL_TABLES
 
 RAW_TABLES = ("studies", "outcomes")
 
@@ -18,7 +19,8 @@ def write_data_package(data_dir: Path, results_dir: Path, out_dir: Path) -> list
     try:
         resources = []
         (tmp / "schema").mkdir()
-        for name in RAW_TABLES:
+        tables = [*RAW_TABLES, *(n for n in OPTIONAL_TABLES if (data_dir / f"{n}.csv").exists())]
+        for name in tables:
             shutil.copy(data_dir / f"{name}.csv", tmp / f"{name}.csv")
             schema_file = data_dir / "schema" / f"{name}.schema.json"
             shutil.copy(schema_file, tmp / "schema" / schema_file.name)

@@ -367,7 +367,7 @@ def draw_subgroup_forest(result: dict, variable: str, treatment_label: str = "MS
     fig.text(
         0.01,
         0.15 / height,
-        f"Subgroups by {sg['title'].lower()}. {test}. Subtotals: random effects (single trials: their own estimate).",
+        f"Subgroups by {sg['title']}. {test}. Subtotals: random effects (single trials: their own estimate).",
         fontsize=8,
     )
     return fig

@@ -51,7 +51,7 @@ def write_figures(results_dir: Path, out_dir: Path, data_dir: Path | None = None
                 continue
             save(draw_forest(result), tmp, f"forest_{key}", forest_alt_text(result))
             for variable, sg in result.get("subgroups", {}).items():
-                alt = f"Forest plot of {result['outcome']['label'].lower()} by {sg['title'].lower()}, with subtotals."
+                alt = f"Forest plot of {result['outcome']['label'].lower()} by {sg['title']}, with subtotals."
                 save(draw_subgroup_forest(result, variable), tmp, f"forest_{key}_by_{variable}", alt)
             funnel = draw_funnel(result)  # None below 10 trials: the results page says why
             if funnel is not None:

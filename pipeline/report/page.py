@@ -52,9 +52,21 @@ def show_outcome_section(key: str) -> None:
     show(f"{key}_summary")
     if result["studies"]:
         timepoint = result["outcome"]["timepoint"].get("label", "")
-        show_forest(key, f"{result['outcome']['label']}: {timepoint}.", label=f"fig-forest-{key.replace('_', '-')}")
+        slug = key.replace("_", "-")
+        show_forest(key, f"{result['outcome']['label']}: {timepoint}.", label=f"fig-forest-{slug}")
+        show(f"{key}_provenance")
         show(f"{key}_studies")
         show(f"{key}_pooled")
+        display(Markdown("### Subgroups"))
+        for variable, title in (("msc_source_group", "MSC source"), ("design", "design")):
+            if figure_exists(f"forest_{key}_by_{variable}"):
+                show_figure(
+                    f"forest_{key}_by_{variable}",
+                    f"{result['outcome']['label']} by {title}, with subtotals and the test for subgroup differences.",
+                    f"fig-{slug}-by-{variable.replace('_', '-')}",
+                )
+        display(Markdown("### Sensitivity analyses"))
+        show(f"{key}_sensitivity")
     display(Markdown("**Trials without usable data for this outcome**"))
     show(f"{key}_not_analysed")
 

@@ -48,13 +48,18 @@ def included_trials_table(studies: list[dict]) -> str:
             {
                 "Trial": s["label"],
                 "Design": s["design"],
+                "Allocation": s["randomisation"],
                 "Blinding": s["blinding"],
-                "Country": s["country"],
+                "Country (centres)": f"{s['country']} ({s['centres']})",
+                "Enrolment": s["enrolment_period"],
                 "Population": s["severity"],
                 "MSC source": s["msc_source"],
                 "Dose and schedule": f"{s['dose']}; {s['schedule']}",
                 "Control": s["control"],
                 "MSC / control (n)": f"{s['n_t']} / {s['n_c']}",
+                "Follow-up (days)": "not stated" if s["follow_up_days"] is None else str(s["follow_up_days"]),
+                "Funding; conflicts": f"{s['funding']}; {s['conflicts']}",
+                "Registration": s["registration"],
                 "DOI": s["doi"],
             }
             for s in sorted(studies, key=lambda s: (s["date_published"], s["study_id"]))
@@ -171,7 +176,7 @@ def sensitivity_tables(result: dict) -> str:
             if sg["df"] == 0
             else f"Test for subgroup differences: Q = {sg['q_between']:.2f}, df = {sg['df']}, P = {_p(sg['pvalue'])}."
         )
-        parts.append(f"**Subgroups by {sg['title'].lower()}**\n\n" + markdown_table(pd.DataFrame(rows)) + "\n\n" + test)
+        parts.append(f"**Subgroups by {sg['title']}**\n\n" + markdown_table(pd.DataFrame(rows)) + "\n\n" + test)
     egger = result.get("egger", {})
     if egger:
         parts.append(
