@@ -27,12 +27,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import stats
 
+from pipeline.stats.distributions import Z_975, chi2_upper_tail, normal_two_sided_p, t_quantile_975, t_two_sided_p
 from pipeline.stats.effect_sizes import TwoByTwo
 from pipeline.stats.tau2 import ConvergenceError, estimate_tau2
-
-Z_975 = stats.norm.ppf(0.975)
 
 
 class PoolingError(ValueError):
@@ -61,11 +59,11 @@ class MetaFit:
     pi_lower: float
     pi_upper: float
     iterations: int
-    weights: tuple[float, ...]  # percent, in input order; NaN for studies not used
+    weights: np.ndarray  # percent, in input order; NaN for studies not used
 
     def as_dict(self) -> dict:
         out = asdict(self)
-        out["weights"] = list(self.weights)
+        out["weights"] = self.weights.tolist()
         return out
 
 
@@ -73,10 +71,10 @@ def _usable(yi: np.ndarray, vi: np.ndarray) -> np.ndarray:
     return np.isfinite(yi) & np.isfinite(vi)
 
 
-def _spread_weights(mask: np.ndarray, weights: np.ndarray) -> tuple[float, ...]:
+def _spread_weights(mask: np.ndarray, weights: np.ndarray) -> np.ndarray:
     full = np.full(mask.shape, np.nan)
     full[mask] = 100 * weights / weights.sum()
-    return tuple(float(w) for w in full)
+    return full
 
 
 def _q_statistics(yi: np.ndarray, vi: np.ndarray, estimate: float) -> tuple[float, int, float]:
@@ -85,7 +83,7 @@ def _q_statistics(yi: np.ndarray, vi: np.ndarray, estimate: float) -> tuple[floa
     if k <= 1:
         return 0.0, 0, 1.0
     q = max(0.0, float(np.sum((yi - estimate) ** 2 / vi)))
-    return q, k - 1, float(stats.chi2.sf(q, k - 1))
+    return q, k - 1, chi2_upper_tail(q, k - 1)
 
 
 def q_based_i2(q: float, df: int) -> tuple[float, float]:
@@ -108,11 +106,11 @@ def tau2_based_i2(vi: np.ndarray, tau2: float) -> tuple[float, float]:
 def _finish(
     measure, method, hksj, yi, vi, mask, estimate, se, tau2, i2, h2, q, q_df, q_p, iterations, weights, df=None
 ):
-    crit = stats.t.ppf(0.975, df) if df is not None else Z_975
+    crit = t_quantile_975(df) if df is not None else Z_975
     if df is not None:
-        pvalue = 2 * stats.t.sf(abs(estimate / se), df)
+        pvalue = t_two_sided_p(estimate / se, df)
     else:
-        pvalue = 2 * stats.norm.sf(abs(estimate / se))
+        pvalue = normal_two_sided_p(estimate / se)
     pi_half = crit * np.sqrt(tau2 + se**2)
     return MetaFit(
         measure=measure,
@@ -268,7 +266,7 @@ def pool_mantel_haenszel(
 def _replace_k(fit: MetaFit, k: int) -> MetaFit:
     values = fit.as_dict()
     values["k"] = k
-    values["weights"] = tuple(values["weights"])
+    values["weights"] = np.asarray(values["weights"])
     return MetaFit(**values)
 
 
@@ -297,7 +295,7 @@ def pool_peto(table: TwoByTwo, yi: np.ndarray, vi: np.ndarray) -> MetaFit:
     k_yi = int(_usable(np.asarray(yi, float), np.asarray(vi, float)).sum())
     if positive.sum() > 1:
         q_df = k_yi - 1
-        q_p = float(stats.chi2.sf(q, q_df))
+        q_p = chi2_upper_tail(q, q_df)
         i2, h2 = q_based_i2(q, q_df)
     else:
         q_df, q_p, i2, h2 = max(k_yi - 1, 0), 1.0, 0.0, 1.0
@@ -312,5 +310,5 @@ def prediction_interval_t_k_minus_2(fit: MetaFit) -> tuple[float, float]:
     """
     if fit.k < 3:
         return float("nan"), float("nan")
-    half = stats.t.ppf(0.975, fit.k - 2) * np.sqrt(fit.tau2 + fit.se**2)
+    half = t_quantile_975(fit.k - 2) * np.sqrt(fit.tau2 + fit.se**2)
     return fit.estimate - half, fit.estimate + half

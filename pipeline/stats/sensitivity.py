@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from pipeline.stats.distributions import chi2_upper_tail, t_two_sided_p
 from pipeline.stats.models import MetaFit, PoolingError
 
 EGGER_MIN_STUDIES = 10  # Cochrane Handbook v6.4, 13.3.5.4: tests for funnel asymmetry need k >= 10
@@ -52,7 +52,7 @@ def subgroup_analysis(
     mean = np.dot(w, est) / w.sum()
     q = float(np.dot(w, (est - mean) ** 2))
     df = len(pooled) - 1
-    return SubgroupResult(fits, q, df, float(stats.chi2.sf(q, df)))
+    return SubgroupResult(fits, q, df, chi2_upper_tail(q, df))
 
 
 def leave_one_out(k: int, fit_subset: Callable[[np.ndarray], MetaFit]) -> list[MetaFit | str]:
@@ -120,4 +120,4 @@ def egger_test(yi: np.ndarray, vi: np.ndarray, min_studies: int = EGGER_MIN_STUD
     dispersion = np.dot(w, (y - x @ beta) ** 2) / (k - 2)
     se_slope = np.sqrt(dispersion * np.linalg.inv(xtwx)[1, 1])
     t = beta[1] / se_slope
-    return EggerTest(k, float(t), k - 2, float(2 * stats.t.sf(abs(t), k - 2)), True, "")
+    return EggerTest(k, float(t), k - 2, t_two_sided_p(t, k - 2), True, "")

@@ -69,13 +69,37 @@ def tau2_sidik_jonkman(yi: np.ndarray, vi: np.ndarray) -> tuple[float, int]:
 
 
 def tau2_paule_mandel(yi: np.ndarray, vi: np.ndarray) -> tuple[float, int]:
-    """Paule & Mandel (1982): the root of ``Q(tau2) = k - 1``; 0 when ``Q(0) < k - 1``.
+    """Paule & Mandel (1982): the root of ``Q(tau2) = k - 1``; 0 when ``Q(0) <= k - 1``.
 
-    ``Q(tau2)`` decreases monotonically in tau2, so the root is bracketed and found by
-    Brent's method to machine precision (metafor uses ``uniroot`` with ``tol``).
+    ``Q(tau2)`` is convex and decreasing with ``dQ/dtau2 = -sum w^2 (y - mu)^2``, so Newton's
+    method started at 0 climbs monotonically to the root (quadratic convergence, to machine
+    precision); Brent's method on a bracket is the fallback. metafor uses ``uniroot``, whose
+    default tolerance stops about 1e-4 from the root.
     """
-    k = len(yi)
-    target = k - 1
+    target = len(yi) - 1
+    if generalised_q(yi, vi, 0.0) <= target:
+        return 0.0, 0
+    # start at the DerSimonian-Laird value; if that lies above the root, one Newton step lands below it
+    tau2, _ = tau2_dersimonian_laird(yi, vi)
+    for iteration in range(1, MAX_ITERATIONS + 1):
+        wi = 1.0 / (vi + tau2)
+        resid = yi - np.dot(wi, yi) / wi.sum()
+        weighted = wi * resid
+        excess = float(np.dot(weighted, resid)) - target
+        slope = float(np.dot(weighted, weighted))
+        step = excess / slope if slope > 0 else 0.0
+        if not np.isfinite(step):
+            break
+        if tau2 + step < 0:
+            step = -tau2
+        tau2 += step
+        if abs(step) <= STEP_TOLERANCE * max(1.0, tau2):
+            return tau2, iteration
+    return _paule_mandel_bracketed(yi, vi)
+
+
+def _paule_mandel_bracketed(yi: np.ndarray, vi: np.ndarray) -> tuple[float, int]:
+    target = len(yi) - 1
 
     def excess(t: float) -> float:
         return generalised_q(yi, vi, t) - target
