@@ -52,6 +52,18 @@ def model_label(result: dict, name: str) -> str:
     return f"Total, random ({models['random']})"
 
 
+def draw_diamond(ax, estimate: float, lower: float, upper: float, row: float, filled: bool) -> None:
+    """A pooled-estimate diamond spanning the CI at ``row`` (filled black or white, outlined)."""
+    ax.add_patch(
+        Polygon(
+            [(lower, row), (estimate, row - 0.3), (upper, row), (estimate, row + 0.3)],
+            closed=True,
+            facecolor="black" if filled else "white",
+            edgecolor="black",
+        )
+    )
+
+
 def set_log_axis(ax, values: list[float]) -> None:
     """Log-scale x axis spanning whole decades around ``values`` (clipped to 0.001-1000), ticks at decades."""
     lo_e = math.floor(math.log10(max(min(values + [0.5]) / 1.5, 1e-3)))
@@ -156,14 +168,7 @@ def draw_forest(
             fig.text(cols[f"e{arm}"], y, total, fontsize=9, va="center", fontweight="bold")
         fig.text(cols["wf" if name == "fixed" else "wr"], y, "100%", fontsize=9, va="center", fontweight="bold")
         fig.text(cols["eff"], y, _fmt_effect(est, lo, hi), fontsize=9, va="center", fontweight="bold")
-        ax.add_patch(
-            Polygon(
-                [(lo, row), (est, row - 0.3), (hi, row), (est, row + 0.3)],
-                closed=True,
-                facecolor="black" if name == "fixed" else "white",
-                edgecolor="black",
-            )
-        )
+        draw_diamond(ax, est, lo, hi, row, filled=name == "fixed")
         all_lo.append(lo)
         all_hi.append(hi)
     null = 1.0 if ratio else 0.0
@@ -342,14 +347,7 @@ def draw_subgroup_forest(result: dict, variable: str, treatment_label: str = "MS
                 continue
             est, lo, hi = payload["estimate_display"], payload["ci_lower_display"], payload["ci_upper_display"]
             fig.text(0.80, y, _fmt_effect(est, lo, hi), fontsize=8.5, va="center", fontweight="bold")
-            ax.add_patch(
-                Polygon(
-                    [(lo, i), (est, i - 0.3), (hi, i), (est, i + 0.3)],
-                    closed=True,
-                    facecolor="white" if kind == "subtotal" else "black",
-                    edgecolor="black",
-                )
-            )
+            draw_diamond(ax, est, lo, hi, i, filled=kind != "subtotal")
             values += [lo, hi]
     null = 1.0 if ratio else 0.0
     finite = [v for v in values if v is not None and math.isfinite(v) and (v > 0 or not ratio)]

@@ -76,15 +76,23 @@ def footer_text(build: Path, project: dict) -> str:
 
 
 def _nav(project: dict, formats: dict[str, str], current: str) -> list[dict]:
-    items = []
-    for item in project.get("website", {}).get("navbar", {}).get("left", []):
-        items.extend(item["menu"] if isinstance(item, dict) and "menu" in item else [item])
-    nav = []
-    for item in items:
+    """Navbar entries from ``website.navbar.left``; a Quarto ``menu`` becomes an entry with sub-entries."""
+
+    def entry(item) -> dict:
         href = item["href"] if isinstance(item, dict) else str(item)
         text = item.get("text", Path(href).stem) if isinstance(item, dict) else Path(href).stem
         target = output_name(href, formats.get(href, "html")) if href.endswith(".qmd") else href
-        nav.append({"href": html.escape(target), "text": html.escape(text), "current": target == current})
+        return {"href": html.escape(target), "text": html.escape(text), "current": target == current}
+
+    nav = []
+    for item in project.get("website", {}).get("navbar", {}).get("left", []):
+        if isinstance(item, dict) and "menu" in item:
+            menu = [entry(sub) for sub in item["menu"]]
+            nav.append(
+                {"text": html.escape(item.get("text", "")), "menu": menu, "current": any(m["current"] for m in menu)}
+            )
+        else:
+            nav.append(entry(item))
     return nav
 
 
