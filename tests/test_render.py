@@ -137,3 +137,30 @@ def test_quarto_backend_renders_the_same_sources(tmp_path):
     assert render_site(reports, tmp_path / "build", site, renderer="quarto") == "quarto"
     html = (site / "sample.html").read_text(encoding="utf-8")
     assert "0.731" in html and "1.284" in html
+
+
+@pytest.mark.slow
+def test_unchanged_pages_are_not_executed_again(tmp_path, capsys):
+    reports = make_project(tmp_path, brief=False)
+    (reports / "second.qmd").write_text(
+        '---\ntitle: "Second"\n---\n\n```{python}\nprint(6 * 7)\n```\n', encoding="utf-8"
+    )
+    render_site(
+        reports, tmp_path / "build", tmp_path / "_site", renderer="embedded", pages=["sample.qmd", "second.qmd"]
+    )
+    capsys.readouterr()
+    (reports / "second.qmd").write_text(
+        '---\ntitle: "Second"\n---\n\n```{python}\nprint(6 * 8)\n```\n', encoding="utf-8"
+    )
+    render_site(
+        reports, tmp_path / "build", tmp_path / "_site", renderer="embedded", pages=["sample.qmd", "second.qmd"]
+    )
+    out = capsys.readouterr().out
+    assert "sample.qmd unchanged" in out and "second.qmd unchanged" not in out
+    assert "48" in (tmp_path / "_site" / "second.html").read_text(encoding="utf-8")
+    (tmp_path / "build" / "tables").mkdir()
+    (tmp_path / "build" / "tables" / "x.md").write_text("new input", encoding="utf-8")
+    render_site(
+        reports, tmp_path / "build", tmp_path / "_site", renderer="embedded", pages=["sample.qmd", "second.qmd"]
+    )
+    assert "unchanged" not in capsys.readouterr().out, "a changed build input re-executes every page"

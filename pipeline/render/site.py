@@ -24,6 +24,7 @@ import pypandoc
 import typst
 import yaml
 
+from pipeline.render import cache as render_cache
 from pipeline.render.execute import RenderError, render_markdown
 from pipeline.render.qmd import parse_qmd
 
@@ -177,8 +178,16 @@ def render_embedded(reports: Path, build: Path, out: Path, pages: list[str] | No
     with tempfile.TemporaryDirectory(prefix="render-") as scratch:
         workdir = Path(scratch)
         stage_figures(build, workdir)
+        shared = render_cache.inputs_digest(build)
+        cache_dir = build / "render-cache"
         for page, doc in docs.items():
-            rendered = render_markdown(doc, cwd=reports.resolve(), env=env, execute_defaults=execute_defaults)
+            key = render_cache.page_key((reports / page).read_text(encoding="utf-8"), execute_defaults, shared)
+            rendered = render_cache.load(cache_dir, key)
+            if rendered is None:
+                rendered = render_markdown(doc, cwd=reports.resolve(), env=env, execute_defaults=execute_defaults)
+                render_cache.store(cache_dir, key, rendered)
+            else:
+                print(f"render: {page} unchanged, executed result reused from the cache")
             for name, payload in rendered.assets.items():
                 for root in (out, workdir):
                     (root / name).parent.mkdir(parents=True, exist_ok=True)

@@ -68,6 +68,23 @@ def included_trials_table(studies: list[dict]) -> str:
     return markdown_table(frame)
 
 
+def included_trials_short(studies: list[dict]) -> str:
+    """One line per trial for the overview: design, MSC source, population, arm sizes."""
+    frame = pd.DataFrame(
+        [
+            {
+                "Trial": s["label"],
+                "Design": s["design"],
+                "MSC source": s["msc_source"],
+                "Population": s["severity"],
+                "MSC / control (n)": f"{s['n_t']} / {s['n_c']}",
+            }
+            for s in sorted(studies, key=lambda s: (s["date_published"], s["study_id"]))
+        ]
+    )
+    return markdown_table(frame)
+
+
 def study_results_table(result: dict) -> str:
     measure = result["outcome"]["measure"]
     head = result.get("headline_model")
@@ -307,6 +324,7 @@ def write_tables(data_dir: Path, results_dir: Path, out_dir: Path) -> list[Path]
     tmp = Path(tempfile.mkdtemp(prefix=".tables-", dir=out_dir.parent))
     try:
         (tmp / "included_trials.md").write_text(included_trials_table(data.studies), encoding="utf-8")
+        (tmp / "included_trials_short.md").write_text(included_trials_short(data.studies), encoding="utf-8")
         q = data.review["question"]
         (tmp / "question.md").write_text(
             "\n".join(f"- **{k.capitalize()}:** {escape_markdown(v)}" for k, v in q.items()), encoding="utf-8"
