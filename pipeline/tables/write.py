@@ -42,8 +42,12 @@ def _p(p) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def included_trials_table(studies: list[dict]) -> str:
-    frame = pd.DataFrame(
+SHORT_CHARACTERISTICS = ("Trial", "Design", "MSC source", "Population", "MSC / control (n)")
+
+
+def trial_characteristics(studies: list[dict]) -> pd.DataFrame:
+    """One row per trial, ordered by publication date: everything the trials table shows."""
+    return pd.DataFrame(
         [
             {
                 "Trial": s["label"],
@@ -65,24 +69,15 @@ def included_trials_table(studies: list[dict]) -> str:
             for s in sorted(studies, key=lambda s: (s["date_published"], s["study_id"]))
         ]
     )
-    return markdown_table(frame)
+
+
+def included_trials_table(studies: list[dict]) -> str:
+    return markdown_table(trial_characteristics(studies))
 
 
 def included_trials_short(studies: list[dict]) -> str:
     """One line per trial for the overview: design, MSC source, population, arm sizes."""
-    frame = pd.DataFrame(
-        [
-            {
-                "Trial": s["label"],
-                "Design": s["design"],
-                "MSC source": s["msc_source"],
-                "Population": s["severity"],
-                "MSC / control (n)": f"{s['n_t']} / {s['n_c']}",
-            }
-            for s in sorted(studies, key=lambda s: (s["date_published"], s["study_id"]))
-        ]
-    )
-    return markdown_table(frame)
+    return markdown_table(trial_characteristics(studies)[list(SHORT_CHARACTERISTICS)])
 
 
 def study_results_table(result: dict) -> str:
