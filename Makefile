@@ -1,86 +1,121 @@
 # The living review, as a make-driven pipeline:
-#   data/ -> validate -> analyse -> figures, tables, data package -> render -> _site/
-# Each stage reads files and writes files under $(BUILD); make knows the dependencies,
-# so a second `make` does nothing, `make -j2` is safe, and editing data/ re-runs only
-# the stages downstream of it.
+#   data/ -> validate -> analyse -> figures, tables, data package, editions -> pages -> render -> _site/
+# Each stage reads files and writes files under $(BUILD) and touches a stamp when it succeeded;
+# make knows the dependencies, so a second `make` does nothing, `make -j2` is safe, and an edit
+# re-runs only the stages downstream of it. Which source files each stage depends on is derived
+# from its imports (pipeline/build_deps.py writes build/stages.mk).
 #
-#   make                      build the site (_site/*.html) and the PDF brief (_site/brief.pdf)
-#   make test                 run the test suite
-#   make validate             check data/ only
-#   make DATA=path/to/data    build another review's data folder
-#   make RENDERER=embedded    auto (Quarto if on PATH, else embedded) | quarto | embedded
+#   make                        build the site (_site/*.html) and the PDF brief (_site/brief.pdf)
+#   make test                   run the test suite
+#   make validate               check the data only
+#   make DATA=examples/bcg      build another review: its build and site folders are its own
+#   make edition NOTE="..."     freeze the current build as the next edition (editions/NNN/)
+#   make surveil                search the registries for new trials (needs the network)
+#   make RENDERER=embedded      auto (Quarto if on PATH, else embedded) | quarto | embedded
 
 DATA     ?= data
-BUILD    ?= build
-SITE     ?= _site
+SLUG     := $(subst /,-,$(patsubst ./%,%,$(patsubst %/,%,$(DATA))))
+BUILD    ?= build/$(SLUG)
+SITE     ?= $(if $(filter data,$(SLUG)),_site,_sites/$(SLUG))
+EDITIONS ?= $(if $(filter data,$(SLUG)),editions,$(patsubst %/,%,$(DATA))-editions)
 RENDERER ?= auto
 VENV     ?= .venv
 PYTHON3  ?= python3
+NOTE     ?=
+SURVEIL_ARGS ?=
 
-PY       := $(VENV)/bin/python
-PIPELINE := $(PY) -m pipeline
-INSTALLED := $(VENV)/.installed
+PY        := $(VENV)/bin/python
+PIPELINE  := $(PY) -m pipeline
+INSTALLED := $(VENV)/.installed-build
+TESTING   := $(VENV)/.installed-test
+STAGES_MK := build/stages.mk
 
-DATA_FILES    := $(wildcard $(DATA)/*.csv $(DATA)/*.yaml $(DATA)/schema/*.json)
-INPUTS_SRC    := $(wildcard pipeline/*.py pipeline/inputs/*.py)
-STATS_SRC     := $(wildcard pipeline/stats/*.py) pipeline/analyse.py
-FIGURES_SRC   := $(wildcard pipeline/figures/*.py)
-TABLES_SRC    := $(wildcard pipeline/tables/*.py pipeline/report/*.py)
-RENDER_SRC    := $(wildcard pipeline/render/*.py pipeline/render/templates/* pipeline/report/*.py)
-REPORTS       := $(wildcard reports/*.qmd reports/*.html) reports/_quarto.yml
-SITE_OUTPUTS  := $(SITE)/index.html $(SITE)/mortality.html $(SITE)/methods.html $(SITE)/brief.pdf
+DATA_FILES    := $(shell find $(DATA) -type f -not -path '*/.*' 2>/dev/null)
+EDITION_FILES := $(wildcard $(EDITIONS)/*/manifest.json)
+REPORTS       := $(wildcard reports/*.qmd reports/*.html reports/templates/*.qmd) reports/_quarto.yml
+PIPELINE_PY   := $(wildcard pipeline/*.py pipeline/*/*.py)
 
-.PHONY: all validate test bench lint clean distclean
+.PHONY: all validate test bench lint edition surveil clean distclean FORCE
 .DELETE_ON_ERROR:
 
-all: $(SITE_OUTPUTS)
+all: $(BUILD)/site.stamp
 
-# --- environment -------------------------------------------------------------
-$(INSTALLED): pyproject.toml
+-include $(STAGES_MK)
+
+$(STAGES_MK): $(PIPELINE_PY)
+	@$(PYTHON3) pipeline/build_deps.py $@
+
+# --- environment: exact versions from the lock files -----------------------------------------
+$(INSTALLED): pyproject.toml requirements/build.lock
 	$(PYTHON3) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	$(VENV)/bin/pip install --quiet -r requirements/build.lock
+	$(VENV)/bin/pip install --quiet --no-deps -e .
 	touch $@
 
-# --- stages -------------------------------------------------------------------
-$(BUILD)/validated.stamp: $(DATA_FILES) $(INPUTS_SRC) | $(INSTALLED)
-	$(PIPELINE) validate $(DATA) --stamp $@
-
-$(BUILD)/results/index.json: $(BUILD)/validated.stamp $(STATS_SRC)
-	$(PIPELINE) analyse $(DATA) --out $(BUILD)/results
-
-$(BUILD)/figures.stamp: $(BUILD)/results/index.json $(FIGURES_SRC)
-	$(PIPELINE) figures $(DATA) --results $(BUILD)/results --out $(BUILD)/figures
+$(TESTING): $(INSTALLED) requirements/test.lock
+	$(VENV)/bin/pip install --quiet -r requirements/test.lock
 	touch $@
 
-$(BUILD)/tables.stamp: $(BUILD)/results/index.json $(TABLES_SRC)
-	$(PIPELINE) tables $(DATA) --results $(BUILD)/results --out $(BUILD)/tables
-	touch $@
+# --- stages ----------------------------------------------------------------------------------
+$(BUILD)/review.json: $(DATA_FILES) $(VALIDATE_SRC) | $(INSTALLED)
+	@$(PIPELINE) validate $(DATA) --out $@
 
-$(BUILD)/site-data.stamp: $(BUILD)/results/index.json pipeline/data_package.py
-	$(PIPELINE) package $(DATA) --results $(BUILD)/results --out $(BUILD)/site-data
-	touch $@
+$(BUILD)/analyse.stamp: $(BUILD)/review.json $(ANALYSE_SRC)
+	@$(PIPELINE) analyse --review $< --out $(BUILD)/results
+	@touch $@
 
-$(SITE_OUTPUTS) &: $(BUILD)/figures.stamp $(BUILD)/tables.stamp $(BUILD)/site-data.stamp $(REPORTS) $(RENDER_SRC)
-	$(PIPELINE) render --reports reports --build $(BUILD) --site $(SITE) --renderer $(RENDERER)
-	touch $(SITE_OUTPUTS)
+$(BUILD)/figures.stamp: $(BUILD)/analyse.stamp $(FIGURES_SRC)
+	@$(PIPELINE) figures --review $(BUILD)/review.json --results $(BUILD)/results --out $(BUILD)/figures
+	@touch $@
 
-# --- commands -------------------------------------------------------------------
+$(BUILD)/tables.stamp: $(BUILD)/analyse.stamp $(TABLES_SRC)
+	@$(PIPELINE) tables --review $(BUILD)/review.json --results $(BUILD)/results --out $(BUILD)/tables
+	@touch $@
+
+$(BUILD)/package.stamp: $(BUILD)/analyse.stamp $(PACKAGE_SRC)
+	@$(PIPELINE) package --review $(BUILD)/review.json --results $(BUILD)/results --out $(BUILD)/site-data
+	@touch $@
+
+$(BUILD)/changes.stamp: $(BUILD)/tables.stamp $(EDITION_FILES) $(CHANGES_SRC)
+	@$(PIPELINE) changes --review $(BUILD)/review.json --results $(BUILD)/results --tables $(BUILD)/tables --editions $(EDITIONS) --out $(BUILD)/changes
+	@touch $@
+
+$(BUILD)/pages.stamp: $(BUILD)/review.json $(REPORTS) $(PAGES_SRC)
+	@$(PIPELINE) pages --reports reports --review $(BUILD)/review.json --out $(BUILD)/site-src
+	@touch $@
+
+# The site is never a make target itself, so make never deletes a page of the last good site
+# (on an error or Ctrl-C); the render swaps a complete staging folder in, or leaves the site alone.
+$(BUILD)/site.stamp: $(BUILD)/figures.stamp $(BUILD)/tables.stamp $(BUILD)/package.stamp $(BUILD)/changes.stamp \
+		$(BUILD)/pages.stamp $(RENDER_SRC) $(if $(wildcard $(SITE)/index.html),,FORCE)
+	@$(PIPELINE) render --project $(BUILD)/site-src --build $(BUILD) --site $(SITE) --renderer $(RENDERER) --stamp $@
+
+FORCE:
+
+# --- commands --------------------------------------------------------------------------------
 validate: | $(INSTALLED)
-	$(PIPELINE) validate $(DATA)
+	@$(PIPELINE) validate $(DATA)
 
-test: | $(INSTALLED)
+edition: all
+	@$(PIPELINE) edition --note "$(NOTE)" --data-dir $(DATA) --build $(BUILD) --site $(SITE) --editions $(EDITIONS)
+
+surveil: $(BUILD)/review.json
+	@$(PIPELINE) surveil $(DATA) --out $(BUILD)/surveillance.md $(SURVEIL_ARGS)
+
+test: $(TESTING)
 	$(PY) -m pytest -ra
 
-lint: | $(INSTALLED)
+lint: $(TESTING)
 	$(PY) -m ruff check pipeline tests benchmarks validation
 
-bench: | $(INSTALLED)
+bench: $(TESTING)
 	$(VENV)/bin/pip install --quiet -e '.[bench]'
-	$(PY) benchmarks/bench_pooling.py --out $(BUILD)/bench.md
+	$(PY) benchmarks/bench_pooling.py --out build/bench.md
+	$(PY) benchmarks/bench_build.py --out build/bench-build.md
 
 clean:
-	rm -rf $(BUILD) $(SITE) .$(SITE)-old reports/figures
+	rm -rf build _site _sites .*-staging-* reports/figures
 
 distclean: clean
 	rm -rf $(VENV)

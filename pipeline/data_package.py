@@ -1,30 +1,54 @@
-"""Publish the data: raw tables, schemas and computed results with a Frictionless ``datapackage.json``."""
+"""Publish the data: raw tables, schemas and computed results, described by a Frictionless ``datapackage.json``.
+
+Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) are neutralised in the
+published copies (:mod:`pipeline.tables.csv_safety`); ``data/`` keeps what the team typed. The package
+passes ``frictionless validate``.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
-from pipeline.inputs.table_schema import load_table_schema
-from pipeline.inputs.validate import OPTIONAL_TABLES
+from pipeline.inputs.load import read_review_json
+from pipeline.inputs.validate import OPTIONAL_TABLES, TABLES
+from pipeline.tables.csv_safety import neutralise_row
 
-RAW_TABLES = ("studies", "outcomes")
+
+def neutralised_csv(path: Path) -> str:
+    text = path.read_text(encoding="utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=reader.fieldnames or [], lineterminator="\n")
+    writer.writeheader()
+    for row in reader:
+        writer.writerow(neutralise_row(row))
+    return out.getvalue()
 
 
-def write_data_package(data_dir: Path, results_dir: Path, out_dir: Path) -> list[Path]:
+def _name(text: str) -> str:
+    return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-") or "resource"
+
+
+def write_data_package(review_json: Path, results_dir: Path, out_dir: Path) -> list[Path]:
+    data = read_review_json(review_json)
+    data_dir = Path(data.data_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".site-data-", dir=out_dir.parent))
     try:
         resources = []
         (tmp / "schema").mkdir()
-        tables = [*RAW_TABLES, *(n for n in OPTIONAL_TABLES if (data_dir / f"{n}.csv").exists())]
+        tables = [*TABLES, *(n for n in OPTIONAL_TABLES if (data_dir / f"{n}.csv").exists())]
         for name in tables:
-            shutil.copy(data_dir / f"{name}.csv", tmp / f"{name}.csv")
+            (tmp / f"{name}.csv").write_text(neutralised_csv(data_dir / f"{name}.csv"), encoding="utf-8")
             schema_file = data_dir / "schema" / f"{name}.schema.json"
             shutil.copy(schema_file, tmp / "schema" / schema_file.name)
-            schema = load_table_schema(schema_file)
+            schema = json.loads(schema_file.read_text(encoding="utf-8"))
             resources.append(
                 {
                     "name": name,
@@ -33,8 +57,8 @@ def write_data_package(data_dir: Path, results_dir: Path, out_dir: Path) -> list
                     "mediatype": "text/csv",
                     "encoding": "utf-8",
                     "schema": f"schema/{schema_file.name}",
-                    "description": json.loads(schema_file.read_text(encoding="utf-8")).get("description", ""),
-                    "title": json.loads(schema_file.read_text(encoding="utf-8")).get("title", schema.name),
+                    "title": schema.get("title", name),
+                    "description": schema.get("description", ""),
                 }
             )
         shutil.copy(data_dir / "review.yaml", tmp / "review.yaml")
@@ -44,35 +68,56 @@ def write_data_package(data_dir: Path, results_dir: Path, out_dir: Path) -> list
                 "path": "review.yaml",
                 "format": "yaml",
                 "mediatype": "application/yaml",
-                "description": "The review question, outcomes and analysis settings",
+                "title": "review.yaml",
+                "description": "The review question, outcomes and analysis settings (schema: schema/review.schema.json)",
             }
         )
+        review_schema = data_dir / "schema" / "review.schema.json"
+        if review_schema.exists():
+            shutil.copy(review_schema, tmp / "schema" / "review.schema.json")
+            resources.append(
+                {
+                    "name": "review-schema",
+                    "path": "schema/review.schema.json",
+                    "format": "json",
+                    "mediatype": "application/schema+json",
+                    "title": "JSON Schema of review.yaml",
+                }
+            )
         (tmp / "results").mkdir()
         for path in sorted(results_dir.iterdir()):
-            shutil.copy(path, tmp / "results" / path.name)
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            if path.suffix == ".csv":
+                (tmp / "results" / path.name).write_text(neutralised_csv(path), encoding="utf-8")
+            else:
+                shutil.copy(path, tmp / "results" / path.name)
             fmt = path.suffix.lstrip(".")
             resources.append(
                 {
-                    "name": f"results-{path.stem}".replace("_", "-").lower(),
+                    "name": _name(f"results-{path.stem}"),
                     "path": f"results/{path.name}",
                     "format": fmt,
                     "mediatype": "text/csv" if fmt == "csv" else "application/json",
+                    "title": "JSON Schema of the results contract"
+                    if path.name == "results.schema.json"
+                    else f"Results: {path.stem}",
                     "description": "Computed by the analysis stage; do not edit",
                 }
             )
-        index = json.loads((results_dir / "index.json").read_text(encoding="utf-8"))
         package = {
-            "name": "msc-covid19-living-review",
-            "title": index.get("title", ""),
-            "version": index.get("data_hash", "")[:12],
+            "name": _name(data.config.name),
+            "title": data.config.title,
+            "version": data.data_hash[:12],
             "profile": "data-package",
             "resources": resources,
         }
-        (tmp / "datapackage.json").write_text(json.dumps(package, indent=1), encoding="utf-8")
+        (tmp / "datapackage.json").write_text(json.dumps(package, indent=1, ensure_ascii=False), encoding="utf-8")
         if out_dir.exists():
             shutil.rmtree(out_dir)
         tmp.rename(out_dir)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+    print(f"package: {len(resources)} resources")
     return sorted(out_dir.rglob("*"))

@@ -42,12 +42,19 @@ JSON_KEYS = (
 INTEGER_COLUMNS = {"events_t", "n_t", "events_c", "n_c"}
 
 
+MISSING = ("", "na", "nan", "n/a", ".")  # metafor (na.action = na.omit) leaves such studies out
+
+
 class InputError(ValueError):
     pass
 
 
-def read_meta_csv(path: Path, measure: str) -> BinaryData | ContinuousData:
-    """Read and check the file; raise :class:`InputError` with ``FILE:LINE: COLUMN: message``."""
+def read_meta_csv(path: Path, measure: str, omitted: list[str] | None = None) -> BinaryData | ContinuousData:
+    """Read and check the file; raise :class:`InputError` with ``FILE:LINE: COLUMN: message``.
+
+    A row with a missing value (empty, NA) is left out with a note in ``omitted``, as metafor omits
+    such studies with a warning; only when no row is left is it an error."""
+    omitted = omitted if omitted is not None else []
     columns = BINARY_COLUMNS if measure in BINARY_MEASURES else CONTINUOUS_COLUMNS
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -55,8 +62,13 @@ def read_meta_csv(path: Path, measure: str) -> BinaryData | ContinuousData:
         raise InputError(f"{path}:0: -: file not found") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}:1: -: not valid UTF-8; save the file as UTF-8") from None
+    if "\x00" in text:
+        raise InputError(f"{path}:1: -: the file contains NUL bytes: it is not a CSV file")
     reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+    except csv.Error as err:
+        raise InputError(f"{path}:1: -: cannot read the header as CSV ({err})") from None
     if not header:
         raise InputError(f"{path}:1: -: file is empty; expected a header {','.join(columns)}")
     for col in columns:
@@ -65,14 +77,24 @@ def read_meta_csv(path: Path, measure: str) -> BinaryData | ContinuousData:
                 f"{path}:1: {col}: required column '{col}' is missing (a {measure} file needs {','.join(columns)})"
             )
     values: dict[str, list[float]] = {c: [] for c in columns[1:]}
-    for line, row in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+    rows = []
+    try:
+        for line, row in enumerate(reader, start=2):
+            rows.append((line, row))
+    except csv.Error as err:
+        raise InputError(f"{path}:{len(rows) + 2}: -: CSV syntax error ({err}); check the quotes") from None
+    for line, row in rows:
+        row = {(k or "").strip(): (v if isinstance(v, str) else "").strip() for k, v in row.items()}
+        missing = [c for c in columns[1:] if row.get(c, "").lower() in MISSING]
+        if missing:
+            omitted.append(f"line {line} ({row.get('study') or 'no study name'}: {', '.join(missing)} missing)")
+            continue
         for col in columns[1:]:
             raw = row.get(col, "")
             try:
                 value = float(raw)
             except ValueError:
-                raise InputError(f"{path}:{line}: {col}: '{raw}' is not a number") from None
+                raise InputError(f"{path}:{line}: {col}: '{raw[:40]}' is not a number") from None
             if not math.isfinite(value):
                 raise InputError(f"{path}:{line}: {col}: '{raw}' is not a finite number")
             if col in INTEGER_COLUMNS and (value < 0 or value != int(value)):
@@ -89,6 +111,8 @@ def read_meta_csv(path: Path, measure: str) -> BinaryData | ContinuousData:
                     f"{path}:{line}: events_{arm}: {values[f'events_{arm}'][-1]:g} events but only {n:g} patients in arm"
                 )
     if not values[columns[1]]:
+        if omitted:
+            raise InputError(f"{path}:2: -: every row has a missing value ({'; '.join(omitted[:3])}); nothing to pool")
         raise InputError(f"{path}:2: -: no data rows below the header")
     arrays = {c: np.array(v) for c, v in values.items()}
     if measure in BINARY_MEASURES:
@@ -165,14 +189,21 @@ def run_meta(args: argparse.Namespace) -> int:
     if method not in METHODS:
         print(f"error: unknown method '{args.method}': use {', '.join(METHODS)}", file=sys.stderr)
         return 2
+    omitted: list[str] = []
     try:
-        data = read_meta_csv(Path(args.file), measure)
-        fit = meta_analysis(measure, method, data, hksj=args.hksj, convention=args.convention)
+        data = read_meta_csv(Path(args.file), measure, omitted)
+        if omitted:
+            print(f"warning: {len(omitted)} row(s) omitted for missing values: {'; '.join(omitted)}", file=sys.stderr)
+        with np.errstate(all="ignore"):
+            fit = meta_analysis(measure, method, data, hksj=args.hksj, convention=args.convention)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except PoolingError as err:
         print(f"error: {args.file}: cannot pool: {err}", file=sys.stderr)
+        return 1
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as err:
+        print(f"error: {args.file}: cannot pool these numbers ({err})", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(fit_to_json(fit)))

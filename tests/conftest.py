@@ -1,4 +1,4 @@
-"""Shared test helpers: where the repository is, and tools that must exist in CI."""
+"""Shared test helpers: where the repository is, builds of the real reviews, tools that must exist in CI."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else "python3"
 
 
 def in_ci() -> bool:
@@ -26,17 +27,28 @@ def require_tool(available: bool, what: str) -> None:
     pytest.skip(f"{what} not available")
 
 
-def has_metafor() -> bool:
+def has_r_package(name: str) -> bool:
     if not shutil.which("Rscript"):
         return False
-    proc = subprocess.run(["Rscript", "-e", "suppressMessages(library(metafor))"], capture_output=True)
+    proc = subprocess.run(["Rscript", "-e", f"suppressMessages(library({name}))"], capture_output=True)
     return proc.returncode == 0
+
+
+def has_metafor() -> bool:
+    return has_r_package("metafor")
 
 
 @pytest.fixture(scope="session")
 def metafor_available() -> bool:
     available = has_metafor()
     require_tool(available, "Rscript with the metafor package (Debian r-cran-metafor)")
+    return available
+
+
+@pytest.fixture(scope="session")
+def rpact_available() -> bool:
+    available = has_r_package("rpact")
+    require_tool(available, "Rscript with the rpact package (Debian r-cran-rpact)")
     return available
 
 
@@ -48,14 +60,32 @@ def data_copy(tmp_path: Path) -> Path:
     return target
 
 
-def run_make(tmp: Path, *args: str, data: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
+def run_make(
+    tmp: Path,
+    *args: str,
+    data: Path | None = None,
+    check: bool = True,
+    editions: Path | None = None,
+    timeout: int = 900,
+) -> subprocess.CompletedProcess:
     """``make`` on the repository with the build and site in ``tmp`` (the real data unless ``data``)."""
     cmd = ["make", "-C", str(ROOT), f"BUILD={tmp / 'build'}", f"SITE={tmp / '_site'}", "RENDERER=embedded", *args]
     if data is not None:
         cmd.append(f"DATA={data}")
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    if editions is not None:
+        cmd.append(f"EDITIONS={editions}")
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"make failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def pipeline(*args: str, cwd: Path | None = None, check: bool = False) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [PYTHON, "-m", "pipeline", *args], capture_output=True, text=True, cwd=cwd or ROOT, timeout=600
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"pipeline {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
     return proc
 
 
@@ -64,4 +94,12 @@ def built(tmp_path_factory) -> Path:
     """The real data built once per session with ``make -j2`` into a temporary folder."""
     tmp = tmp_path_factory.mktemp("make")
     run_make(tmp, "-j2")
+    return tmp
+
+
+@pytest.fixture(scope="session")
+def built_bcg(tmp_path_factory) -> Path:
+    """The BCG example review built once per session."""
+    tmp = tmp_path_factory.mktemp("bcg")
+    run_make(tmp, "-j2", data=ROOT / "examples" / "bcg", editions=tmp / "editions")
     return tmp

@@ -195,23 +195,76 @@ def test_bad_doi(data_copy):
     assert_problem(data_copy, "studies.csv", line, "doi", "does not match the required pattern")
 
 
+def _line_of(path: Path, text: str) -> int:
+    return next(
+        i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if line.strip() == text
+    )
+
+
 def test_review_yaml_unknown_measure(data_copy):
     path = data_copy / "review.yaml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("measure: RR", "measure: HR", 1), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("measure: RR", "measure: HR", 1), encoding="utf-8")
+    line = _line_of(path, "measure: HR")
+    assert_problem(
+        data_copy, "review.yaml", line, "outcomes.0.measure", "'HR' is not allowed; use one of: RR, OR, RD, MD, SMD"
+    )
+
+
+def test_review_yaml_measure_must_fit_the_type(data_copy):
+    path = data_copy / "review.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("measure: RR", "measure: MD", 1), encoding="utf-8")
+    assert_problem(data_copy, "review.yaml", _line_of(path, "measure: MD"), "measure", "'MD' is not a binary measure")
+
+
+def test_review_yaml_unknown_key_names_its_line(data_copy):
+    path = data_copy / "review.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("  hksj: true", "  hksj: true\n  hskj: false", 1), encoding="utf-8"
+    )
     line = next(
         i
-        for i, text_line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-        if text_line.strip() == "- key: mortality"
+        for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if text.strip().startswith("hskj:")
     )
-    assert_problem(data_copy, "review.yaml", line, "measure", "'HR' is not a binary measure")
+    assert_problem(data_copy, "review.yaml", line, "analysis", "unknown key 'hskj' (a typo?)")
 
 
-def test_review_yaml_syntax_error(data_copy):
+def test_review_yaml_outcome_keys_must_exist(data_copy):
+    path = data_copy / "review.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("primary_outcome: mortality", "primary_outcome: survival", 1),
+        encoding="utf-8",
+    )
+    assert_problem(
+        data_copy,
+        "review.yaml",
+        _line_of(path, "primary_outcome: survival"),
+        "primary_outcome",
+        "'survival' is not an outcome key",
+    )
+
+
+def test_review_yaml_subgroup_column_must_exist(data_copy):
+    path = data_copy / "review.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("column: msc_source", "column: msc_sauce", 1), encoding="utf-8"
+    )
+    assert_problem(
+        data_copy,
+        "review.yaml",
+        _line_of(path, "- column: msc_sauce"),
+        "subgroups.0.column",
+        "not a column of studies.csv",
+    )
+
+
+def test_review_yaml_syntax_error_is_the_only_problem_reported(data_copy):
+    """A broken review.yaml must not make valid rows of outcomes.csv look wrong (they were checked as binary)."""
     path = data_copy / "review.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "\n  bad: [unclosed\n", encoding="utf-8")
     found = messages(data_copy)
     assert any("review.yaml:" in m and "YAML syntax error" in m for m in found), found
+    assert not [m for m in found if "outcomes.csv" in m], found
 
 
 def test_all_errors_listed_not_just_first(data_copy):
@@ -225,6 +278,7 @@ def test_all_errors_listed_not_just_first(data_copy):
 
 def test_cli_exit_status_and_format(data_copy):
     line = set_cell(data_copy / "outcomes.csv", 1, "events_t", "14")
+    set_cell(data_copy / "outcomes.csv", 1, "n_t", "7")
     proc = subprocess.run(
         [sys.executable, "-m", "pipeline", "validate", str(data_copy)], capture_output=True, text=True, cwd=ROOT
     )

@@ -1,14 +1,16 @@
-"""Forest plot in the layout readers know from RevMan / metafor's ``forest``.
+"""Forest plots in the layout readers know from RevMan and metafor's ``forest``.
 
-Columns: study, events/total per arm, weights of the fixed and random model, effect
-with 95% CI as text; squares sized by weight, CI whiskers (arrows where clipped),
-pooled diamonds, heterogeneity and overall-effect text, favours labels under a log axis.
-Greyscale-safe: black and grey only, shapes carry the meaning.
+:func:`forest_layout` decides everything a plot shows (rows, column texts, axis, footer) from a
+typed result and can be tested without matplotlib; :func:`draw_forest` only draws a layout. The
+same layout serves the plain plot, the plot with risk-of-bias columns, subgroup plots (headers
+and subtotals), cumulative plots (metafor ``forest(cumul(...))``), pages of a very long plot, and
+the print variant for the brief (1:1 at A4 width, text at least 7 pt).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import matplotlib
 
@@ -16,356 +18,470 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
 
-MODEL_NAMES = {
-    "MH": "Mantel-Haenszel",
-    "FE": "Inverse variance",
-    "PETO": "Peto",
-    "REML": "REML",
-    "DL": "DerSimonian-Laird",
-    "PM": "Paule-Mandel",
-    "ML": "ML",
-    "SJ": "Sidik-Jonkman",
-    "HE": "Hedges",
-}
+from pipeline import formatting as fmt  # noqa: E402
+from pipeline.figures.alt_text import forest_alt_text  # noqa: E402, F401 (re-exported for the figures stage)
+from pipeline.figures.style import (
+    PALETTES,
+    PRINT_FONT_PT,
+    PRINT_WIDTH_IN,
+    SCREEN_FONT_PT,
+    SYMBOLS,
+    legend_text,
+    shorten,
+)  # noqa: E402
+from pipeline.results.contract import FitSummary, OutcomeResult, to_display  # noqa: E402
+from pipeline.review.config import Labels  # noqa: E402
+from pipeline.tables.outcome_tables import arm_cell, model_label  # noqa: E402
+
+LABEL_CHARS = 26  # a study label longer than this is shortened (the tables have it whole)
+ROWS_PER_PAGE = 40  # RevMan and metafor plots stay legible to about this many rows
 
 
-def _fmt_effect(est: float | None, lo: float | None, hi: float | None) -> str:
-    if est is None or lo is None or hi is None:
-        return "not estimable"
-    return f"{est:.2f} [{lo:.2f}, {hi:.2f}]"
+@dataclass(frozen=True)
+class ForestRow:
+    kind: str  # study | pooled | header | subtotal | note
+    cells: tuple[str, ...]  # texts of the left columns, then the effect column
+    estimate: float | None = None  # display scale
+    lower: float | None = None
+    upper: float | None = None
+    weight: float | None = None  # square size
+    filled: bool = True  # diamond filled (fixed / overall) or open (random / subtotal)
+    rob: tuple[str, ...] = ()  # judgements per risk-of-bias domain column
 
 
-def _fmt_p(p: float | None) -> str:
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "n/a"
-    return "< 0.001" if p < 0.001 else f"{p:.2f}" if p >= 0.01 else f"{p:.3f}"
+@dataclass(frozen=True)
+class ForestLayout:
+    columns: tuple[str, ...]  # headings of the text columns (the last is the effect text)
+    rows: tuple[ForestRow, ...]
+    ratio: bool
+    null_value: float
+    x_limits: tuple[float, float]
+    ticks: tuple[float, ...]
+    favours: tuple[str, str]
+    footer: tuple[str, ...]
+    rob_domains: tuple[str, ...] = ()
+    title: str = ""
+    fontsize: float = SCREEN_FONT_PT
+    width_in: float | None = None  # fixed width (print) or None (from the columns)
+    reference_line: float | None = None  # the headline estimate, dashed
+    rob_palette: dict = field(default_factory=lambda: PALETTES["cochrane"])
 
 
-def model_label(result: dict, name: str) -> str:
-    models = result["models"]
-    if name == "fixed":
-        return f"Total, fixed ({models['fixed']})"
-    if name == "random_hksj_adhoc":
-        return f"Total, random ({models['random']}+HKSJ)"
-    if name == "random_hksj":
-        return f"Total, random ({models['random']}+HKSJ, untruncated)"
-    return f"Total, random ({models['random']})"
+def axis_limits(values: list[float], ratio: bool) -> tuple[tuple[float, float], tuple[float, ...]]:
+    """Ratio: whole decades around the values, clipped to 0.001-1000 (RevMan's widest scale);
+    differences: symmetric around 0 with five ticks."""
+    finite = [v for v in values if v is not None and math.isfinite(v) and (v > 0 or not ratio)]
+    if ratio:
+        lo = math.floor(math.log10(max(min(finite + [0.5]), 1e-3)))
+        hi = math.ceil(math.log10(min(max(finite + [2.0]), 1e3)))
+        e = min(max(-lo, hi, 1), 3)  # symmetric decades on the log scale, as RevMan draws it
+        ticks = tuple(10.0**k for k in range(-e, e + 1)) if e <= 2 else (0.001, 0.1, 1.0, 10.0, 1000.0)
+        return (10.0**-e, 10.0**e), ticks
+    span = max([abs(v) for v in finite] + [1e-9]) * 1.1
+    step = _nice(span / 2)
+    top = step * math.ceil(span / step)
+    return (-top, top), tuple(-top + i * top / 2 for i in range(5))
 
 
-def draw_diamond(ax, estimate: float, lower: float, upper: float, row: float, filled: bool) -> None:
-    """A pooled-estimate diamond spanning the CI at ``row`` (filled black or white, outlined)."""
-    ax.add_patch(
-        Polygon(
-            [(lower, row), (estimate, row - 0.3), (upper, row), (estimate, row + 0.3)],
-            closed=True,
-            facecolor="black" if filled else "white",
-            edgecolor="black",
+def _nice(x: float) -> float:
+    exp = math.floor(math.log10(x))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * 10**exp >= x:
+            return m * 10**exp
+    return 10 ** (exp + 1)
+
+
+def tick_label(value: float, ratio: bool) -> str:
+    if ratio:
+        return f"{value:g}"
+    return fmt.number(value, 0 if abs(value) >= 10 or value == 0 else 1)
+
+
+def favours(result: OutcomeResult, labels: Labels) -> tuple[str, str]:
+    """Left and right favours-labels: the intervention on the side where it is better."""
+    a, b = labels.intervention, labels.comparator_title
+    return (a, b) if result.outcome.lower_is_better else (b, a)
+
+
+def _fit_row(result: OutcomeResult, name: str, fit, kind: str = "pooled", label: str | None = None) -> ForestRow:
+    studies = result.studies
+    text = label or model_label(result, name)
+    if not isinstance(fit, FitSummary):
+        return ForestRow(kind, (text, "", "", "", "not estimable"))
+    if result.is_binary:
+        totals = tuple(
+            f"{sum((getattr(s, arm).events or 0) for s in studies)}/{sum(getattr(s, arm).n for s in studies)}"
+            for arm in ("treatment", "control")
         )
+    else:
+        totals = tuple(str(sum(getattr(s, arm).n for s in studies)) for arm in ("treatment", "control"))
+    lo, hi = fit.effect_ci
+    return ForestRow(
+        kind,
+        (text, *totals, "100%", fmt.effect_ci(fit.effect, lo, hi, result.is_ratio)),
+        fit.effect,
+        lo,
+        hi,
+        filled=name == "fixed",
     )
 
 
-def set_log_axis(ax, values: list[float]) -> None:
-    """Log-scale x axis spanning whole decades around ``values`` (clipped to 0.001-1000), ticks at decades."""
-    lo_e = math.floor(math.log10(max(min(values + [0.5]) / 1.5, 1e-3)))
-    hi_e = math.ceil(math.log10(min(max(values + [2.0]) * 1.5, 1e3)))
-    ax.set_xscale("log")
-    ax.set_xlim(10.0**lo_e, 10.0**hi_e)
-    ticks = [10.0**e for e in range(lo_e, hi_e + 1)]
-    ax.set_xticks(ticks)
-    ax.set_xticklabels([f"{t:g}" for t in ticks], fontsize=8)
-    ax.minorticks_off()
+def _study_row(result: OutcomeResult, s, weight_model: str, rob_domains: tuple[str, ...], rob: dict) -> ForestRow:
+    m = result.measure
+    est, lo, hi = to_display(m, s.yi), to_display(m, s.ci_lower), to_display(m, s.ci_upper)
+    w = s.weights.get(weight_model)
+    label = shorten(s.label, LABEL_CHARS) + (" †" if s.double_zero else "")
+    judged = rob.get(s.study_id, {})
+    return ForestRow(
+        "study",
+        (
+            label,
+            arm_cell(s.treatment, result.is_binary),
+            arm_cell(s.control, result.is_binary),
+            fmt.weight(w),
+            fmt.effect_ci(est, lo, hi, result.is_ratio),
+        ),
+        est,
+        lo,
+        hi,
+        weight=w,
+        rob=tuple(judged.get(d, "") for d in rob_domains),
+    )
 
 
-def arm_cell(study: dict, arm: str) -> str:
-    """Events/total for binary outcomes; mean (SD) N for continuous ones (* = estimated from a median)."""
-    if "events_t" in study:
-        return f"{study[f'events_{arm}']}/{study[f'n_{arm}']}"
-    star = "*" if study.get(f"conversion_{arm}", "").startswith("estimated") else ""
-    return f"{study[f'mean_{arm}']:.1f}{star} ({study[f'sd_{arm}']:.1f}) {study[f'n_{arm}']}"
-
-
-def draw_forest(
-    result: dict,
-    treatment_label: str = "MSC",
-    control_label: str = "Control",
-    rob: dict[str, dict[str, str]] | None = None,
-    rob_palette: dict[str, str] | None = None,
-):
-    """Return a matplotlib Figure of the forest plot for one analysed outcome.
-
-    With ``rob`` (study_id -> {domain: judgement}) risk-of-bias columns are drawn beside the
-    effects, as in RevMan's forest plots with risk of bias.
-    """
-    studies = result["studies"]
-    measure = result["outcome"]["measure"]
-    binary = result["outcome"]["type"] == "binary"
-    ratio = measure in ("RR", "OR")
-    fits = result.get("fits", {})
-    pooled_names = [n for n in ("fixed", result.get("headline_model")) if n and n in fits]
-    pooled_names = list(dict.fromkeys(pooled_names))
-    n_rows = len(studies) + len(pooled_names) + 1
-    height = 1.6 + 0.32 * n_rows + 0.9
-    rob_domains = sorted({d for judged in (rob or {}).values() for d in judged}, key=lambda d: (d == "overall", d))
-    width = 10.5 + 0.38 * len(rob_domains)
-    scale = 10.5 / width  # keep the original layout in inches and add the RoB columns on the right
-    fig = plt.figure(figsize=(width, height))
-    top = 1 - 0.55 / height
-    row_h = 0.32 / height
-    ax = fig.add_axes((0.585 * scale, 1.25 / height, 0.22 * scale, top - 1.25 / height - row_h * 0.2))
-    y_max = n_rows
-    ax.set_ylim(-0.5, y_max - 0.5)
-    ax.invert_yaxis()
-    cols = {
-        k: v * scale for k, v in {"study": 0.01, "et": 0.245, "ec": 0.325, "wf": 0.41, "wr": 0.49, "eff": 0.815}.items()
-    }
-
-    def y_fig(row: float) -> float:
-        lo, hi = ax.get_position().y0, ax.get_position().y1
-        return hi - (row + 0.5) / y_max * (hi - lo)
-
-    header_y = top + row_h * 0.25
-    w_fixed = "Weight\n" + ("MH" if result["models"]["fixed"] == "MH" else "fixed")
-    w_random = "Weight\nrandom"
-    for key, text in (
-        ("study", "Study"),
-        ("et", f"{treatment_label}\n" + ("n/N" if binary else "mean (SD) N")),
-        ("ec", f"{control_label}\n" + ("n/N" if binary else "mean (SD) N")),
-        ("wf", w_fixed),
-        ("wr", w_random),
-        ("eff", f"{measure} [95% CI]"),
-    ):
-        fig.text(cols[key], header_y, text, fontsize=9, fontweight="bold", va="bottom")
-    all_lo, all_hi = [], []
-    weights_r = [s.get(f"weight_{result.get('headline_model')}") for s in studies]
-    max_w = max([w for w in weights_r if w] or [1.0])
-    for i, s in enumerate(studies):
-        y = y_fig(i)
-        fig.text(cols["study"], y, s["label"] + (" †" if s.get("double_zero") else ""), fontsize=9, va="center")
-        fig.text(cols["et"], y, arm_cell(s, "t"), fontsize=9 if binary else 7.5, va="center")
-        fig.text(cols["ec"], y, arm_cell(s, "c"), fontsize=9 if binary else 7.5, va="center")
-        wf, wr = s.get("weight_fixed"), s.get(f"weight_{result.get('headline_model')}")
-        fig.text(cols["wf"], y, f"{wf:.1f}%" if wf is not None else "-", fontsize=9, va="center")
-        fig.text(cols["wr"], y, f"{wr:.1f}%" if wr is not None else "-", fontsize=9, va="center")
-        fig.text(cols["eff"], y, _fmt_effect(s["effect"], s["ci_lower"], s["ci_upper"]), fontsize=9, va="center")
-        ax.plot([s["ci_lower"], s["ci_upper"]], [i, i], color="black", lw=1)
-        size = 4 + 10 * math.sqrt((wr or 0) / max_w)
-        ax.plot([s["effect"]], [i], marker="s", color="0.25", markersize=size, markeredgecolor="black")
-        all_lo.append(s["ci_lower"])
-        all_hi.append(s["ci_upper"])
-    for j, name in enumerate(pooled_names):
-        row = len(studies) + 1 + j
-        fit = fits[name]
-        y = y_fig(row)
-        fig.text(cols["study"], y, model_label(result, name), fontsize=9, fontweight="bold", va="center")
-        if "error" in fit:
-            fig.text(cols["eff"], y, "not estimable", fontsize=9, va="center")
-            continue
-        est, lo, hi = fit["estimate_display"], fit["ci_lower_display"], fit["ci_upper_display"]
-        for arm in ("t", "c"):
-            total = f"{sum(s[f'n_{arm}'] for s in studies)}"
-            if binary:
-                total = f"{sum(s[f'events_{arm}'] for s in studies)}/{total}"
-            fig.text(cols[f"e{arm}"], y, total, fontsize=9, va="center", fontweight="bold")
-        fig.text(cols["wf" if name == "fixed" else "wr"], y, "100%", fontsize=9, va="center", fontweight="bold")
-        fig.text(cols["eff"], y, _fmt_effect(est, lo, hi), fontsize=9, va="center", fontweight="bold")
-        draw_diamond(ax, est, lo, hi, row, filled=name == "fixed")
-        all_lo.append(lo)
-        all_hi.append(hi)
-    null = 1.0 if ratio else 0.0
-    if ratio:
-        set_log_axis(ax, [v for v in all_lo + all_hi if v and v > 0 and math.isfinite(v)])
-    else:
-        finite = [v for v in all_lo + all_hi if v is not None and math.isfinite(v)]
-        span = max(abs(min(finite + [0.0])), abs(max(finite + [0.0]))) * 1.1 or 1.0
-        ax.set_xlim(-span, span)
-        ax.tick_params(axis="x", labelsize=8)
-    ax.axvline(null, color="black", lw=0.8)
-    headline = fits.get(result.get("headline_model"))
-    if headline and "error" not in headline:
-        ax.axvline(headline["estimate_display"], color="0.5", lw=0.8, ls="--")
-    ax.set_yticks([])
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    better_low = result["outcome"]["lower_is_better"]
-    left, right = (treatment_label, control_label) if better_low else (control_label, treatment_label)
-    for x, text, ha in ((0.47, f"← Favours {left}", "right"), (0.53, f"Favours {right} →", "left")):
-        ax.annotate(
-            text,
-            xy=(x, 0),
-            xycoords="axes fraction",
-            xytext=(0, -22),
-            textcoords="offset points",
-            ha=ha,
-            va="top",
-            fontsize=8.5,
-        )
+def _footer(result: OutcomeResult) -> list[str]:
     lines = []
-    fixed = fits.get("fixed", {})
-    if fixed and "error" not in fixed and result["k"] > 1:
+    fixed, head = result.fixed, result.headline
+    if fixed is not None and result.k > 1:
         lines.append(
-            f"Heterogeneity: Q = {fixed['q']:.2f}, df = {fixed['q_df']} (P = {_fmt_p(fixed['q_pvalue'])}); "
-            f"I² = {fixed['i2']:.0f}% (Q-based)"
+            f"Heterogeneity: Q = {fmt.number(fixed.q)}, df = {fixed.q_df} ({fmt.p_equals(fixed.q_pvalue)}); I² = {fmt.percent(fixed.i2)} (Q-based)"
         )
-    if headline and "error" not in headline and result["k"] > 1:
+    if head is not None and head.is_random and result.k > 1:
+        i2_kind = "τ²-based" if result.convention == "metafor" else "Q-based"
         lines.append(
-            f"Random effects: τ² = {headline['tau2']:.3f}; I² = {headline['i2']:.0f}% ({'τ²-based' if result['convention'] == 'metafor' else 'Q-based'}); "
-            f"test for overall effect P = {_fmt_p(headline['pvalue'])}"
+            f"Random effects: τ² = {fmt.tau2(head.tau2)}; I² = {fmt.percent(head.i2)} ({i2_kind}); test for overall effect {fmt.p_equals(head.pvalue)}"
         )
-    if fixed and "error" not in fixed:
-        lines.append(f"Fixed effect: test for overall effect P = {_fmt_p(fixed['pvalue'])}")
-    if any(s.get("conversion_t", "").startswith("estimated") for s in studies):
+    if fixed is not None:
+        lines.append(f"Fixed effect: test for overall effect {fmt.p_equals(fixed.pvalue)}")
+    if result.few_trials.applied and result.k > 1:
+        lines.append(f"{result.k} trials: the fixed-effect estimate is the headline (few-trials rule of this review).")
+    if any(s.treatment.conversion or s.control.conversion for s in result.studies):
         lines.append("* mean and SD estimated from the reported median and IQR/range (Luo 2018; Wan 2014; Shi 2020)")
-    if any(s.get("double_zero") for s in studies):
+    if any(s.double_zero for s in result.studies):
         lines.append(
             "† no events in either arm: adds nothing to the MH estimate; ½ added to each cell for its own estimate"
         )
-    fig.text(0.01, 0.02 + 0.2 / height, "\n".join(lines), fontsize=8, va="bottom")
-    if rob_domains:
-        from pipeline.figures.risk_of_bias import PALETTES, SYMBOLS
+    return lines
 
-        palette = rob_palette or PALETTES["cochrane"]
-        for j, domain in enumerate(rob_domains):
-            x = 0.955 * scale + (j + 0.5) * (1 - 0.955 * scale) / len(rob_domains)
-            fig.text(
-                x,
-                header_y,
-                "O" if domain == "overall" else domain.replace("D", ""),
-                fontsize=8,
-                fontweight="bold",
-                ha="center",
-                va="bottom",
+
+def forest_layout(
+    result: OutcomeResult,
+    labels: Labels,
+    rob: dict[str, dict[str, str]] | None = None,
+    page: tuple[int, int] | None = None,
+    print_mode: bool = False,
+) -> ForestLayout:
+    """Rows and texts of a forest plot. ``page`` = (first, last) study indexes for one page of a long plot."""
+    weight_model = result.headline_model or "fixed"
+    rob = rob or {}
+    rob_domains = tuple(sorted({d for judged in rob.values() for d in judged}, key=lambda d: (d == "overall", d)))
+    studies = result.studies if page is None else result.studies[page[0] : page[1]]
+    rows = [_study_row(result, s, weight_model, rob_domains, rob) for s in studies]
+    pooled = [n for n in dict.fromkeys(("fixed", result.headline_model)) if n and n in result.fits]
+    rows += [_fit_row(result, name, result.fits[name]) for name in pooled]
+    unit = "n/N" if result.is_binary else "mean (SD) N"
+    columns = (
+        "Study",
+        f"{labels.intervention} {unit}",
+        f"{labels.comparator_title} {unit}",
+        "Weight",
+        f"{result.measure} [95% CI]",
+    )
+    values = [v for r in rows for v in (r.lower, r.upper) if v is not None]
+    limits, ticks = axis_limits(values, result.is_ratio)
+    head = result.headline
+    footer = _footer(result)
+    if page is not None:
+        footer.insert(
+            0, f"Trials {page[0] + 1}-{min(page[1], result.k)} of {result.k}; pooled rows use all {result.k} trials."
+        )
+    if rob_domains:
+        footer.append("Risk of bias per domain (O = overall): " + legend_text())
+    return ForestLayout(
+        columns=columns,
+        rows=tuple(rows),
+        ratio=result.is_ratio,
+        null_value=result.null_value,
+        x_limits=limits,
+        ticks=ticks,
+        favours=favours(result, labels),
+        footer=tuple(footer),
+        rob_domains=rob_domains,
+        fontsize=PRINT_FONT_PT if print_mode else SCREEN_FONT_PT,
+        width_in=PRINT_WIDTH_IN if print_mode else None,
+        reference_line=head.effect if head is not None else None,
+    )
+
+
+def subgroup_layout(result: OutcomeResult, column: str, labels: Labels) -> ForestLayout:
+    """Trials grouped by a subgroup variable with subtotal diamonds, the overall diamond and the test
+    for subgroup differences (RevMan layout)."""
+    sg = result.subgroup(column)
+    assert sg is not None
+    by_id = {s.study_id: s for s in result.studies}
+    weight_model = result.headline_model or "fixed"
+    rows: list[ForestRow] = []
+    collapsed = result.k > ROWS_PER_PAGE  # long reviews: subtotals only (the trials are on the main plot's pages)
+    for g in sg.groups:
+        rows.append(ForestRow("header", (shorten(g.group, 40), "", "", "", "")))
+        if not collapsed:
+            rows += [_study_row(result, by_id[sid], weight_model, (), {}) for sid in g.study_ids]
+        n = len(g.study_ids)
+        sub = f"Subtotal ({n} trial{'s' if n != 1 else ''})"
+        if isinstance(g.fit, FitSummary):
+            lo, hi = g.fit.effect_ci
+            rows.append(
+                ForestRow(
+                    "subtotal",
+                    (sub, "", "", "", fmt.effect_ci(g.fit.effect, lo, hi, result.is_ratio)),
+                    g.fit.effect,
+                    lo,
+                    hi,
+                    filled=False,
+                )
             )
-            for i, study in enumerate(studies):
-                judgement = (rob or {}).get(study["study_id"], {}).get(domain)
-                if judgement is None:
-                    continue
+        else:
+            rows.append(ForestRow("subtotal", (sub, "", "", "", "not estimable")))
+    if result.headline is not None:
+        rows.append(_fit_row(result, result.headline_model, result.headline, label="Total"))
+    layout = forest_layout(result, labels)
+    values = [v for r in rows for v in (r.lower, r.upper) if v is not None]
+    limits, ticks = axis_limits(values, result.is_ratio)
+    from pipeline.tables.outcome_tables import subgroup_test_sentence
+
+    footer = (
+        f"Subgroups by {sg.title}. {subgroup_test_sentence(sg)}",
+        "Subtotals: the same model as the overall analysis (few-trials rule applied within each subgroup)."
+        + (
+            f" {result.k} trials: subtotals only; every trial is on the pages of the main forest plot."
+            if collapsed
+            else ""
+        ),
+    )
+    return ForestLayout(
+        columns=layout.columns,
+        rows=tuple(rows),
+        ratio=layout.ratio,
+        null_value=layout.null_value,
+        x_limits=limits,
+        ticks=ticks,
+        favours=layout.favours,
+        footer=footer,
+        reference_line=layout.reference_line,
+    )
+
+
+def cumulative_layout(result: OutcomeResult, labels: Labels) -> ForestLayout:
+    """metafor ``forest(cumul(res))``: the pooled estimate after each trial, in order of publication."""
+    rows = []
+    steps = result.cumulative
+    every = max(1, -(-len(steps) // ROWS_PER_PAGE))  # long reviews: every n-th step and the last
+    shown = [s for i, s in enumerate(steps) if i % every == every - 1 or i == len(steps) - 1]
+    for step in shown:
+        fit = step.fit
+        label = f"+ {shorten(step.label, LABEL_CHARS)}"
+        if isinstance(fit, FitSummary):
+            lo, hi = fit.effect_ci
+            rows.append(
+                ForestRow(
+                    "study",
+                    (
+                        label,
+                        step.date_published,
+                        fmt.count(step.participants),
+                        "",
+                        fmt.effect_ci(fit.effect, lo, hi, result.is_ratio),
+                    ),
+                    fit.effect,
+                    lo,
+                    hi,
+                    weight=None,
+                )
+            )
+        else:
+            rows.append(
+                ForestRow("study", (label, step.date_published, fmt.count(step.participants), "", "not estimable"))
+            )
+    values = [v for r in rows for v in (r.lower, r.upper) if v is not None]
+    limits, ticks = axis_limits(values, result.is_ratio)
+    from pipeline.plain_language import model_words
+
+    return ForestLayout(
+        columns=("Adding trial", "Published", "Participants", "", f"{result.measure} [95% CI]"),
+        rows=tuple(rows),
+        ratio=result.is_ratio,
+        null_value=result.null_value,
+        x_limits=limits,
+        ticks=ticks,
+        favours=favours(result, labels),
+        footer=(
+            f"Cumulative meta-analysis: each row pools the trials up to and including it ({model_words(result, result.headline_model or 'fixed')})."
+            + (f" Every {every}th of {len(steps)} steps is shown." if every > 1 else ""),
+        ),
+    )
+
+
+def pages(k: int, per_page: int = ROWS_PER_PAGE) -> list[tuple[int, int]]:
+    return [(i, min(i + per_page, k)) for i in range(0, k, per_page)]
+
+
+def _text_width(texts: list[str], fontsize: float) -> float:
+    """Inches a column needs (DejaVu Sans bold is about 0.66 em per character)."""
+    return max((len(t) for t in texts), default=0) * fontsize * 0.66 / 72 + 0.15
+
+
+def draw_forest(layout: ForestLayout):
+    """Draw a :class:`ForestLayout` and return the Figure."""
+    fs = layout.fontsize
+    row_h = fs * 1.9 / 72
+    n = len(layout.rows)
+    text_cols = list(zip(*[r.cells for r in layout.rows], strict=True)) if layout.rows else [()] * len(layout.columns)
+    widths = [max(_text_width([h] + list(col), fs), 0.3) for h, col in zip(layout.columns, text_cols, strict=True)]
+    widths[-1] = max(widths[-1], _text_width(["0.00 [0.00, 0.00]"], fs))
+    plot_w = 2.8 if layout.width_in is None else 2.0
+    rob_w = 0.26 * len(layout.rob_domains) * fs / SCREEN_FONT_PT
+    natural = sum(widths[:-1]) + plot_w + widths[-1] + rob_w + 0.2
+    width = layout.width_in or natural
+    if layout.width_in is not None and natural > width:  # squeeze the text columns, never the font
+        scale = (width - plot_w - rob_w - 0.2) / (natural - plot_w - rob_w - 0.2)
+        widths = [w * scale for w in widths]
+    footer_h = (len(layout.footer) + 0.5) * fs * 1.45 / 72
+    header_h = 2.3 * row_h
+    axis_h = fs * 4.4 / 72
+    height = header_h + n * row_h + axis_h + footer_h + 0.1
+    fig = plt.figure(figsize=(width, height))
+    x = 0.1
+    col_x = []
+    for w in widths[:-1]:
+        col_x.append(x)
+        x += w
+    plot_x0 = x
+    effect_x = plot_x0 + plot_w + 0.1
+    rob_x0 = effect_x + widths[-1]
+    bottom = axis_h + footer_h
+    ax = fig.add_axes((plot_x0 / width, bottom / height, plot_w / width, n * row_h / height))
+    ax.set_ylim(n - 0.5, -0.5)
+    top_y = (bottom + n * row_h) / height
+
+    def row_y(i: int) -> float:
+        return (bottom + (n - i - 0.5) * row_h) / height
+
+    head_y = top_y + 0.25 * row_h / height
+    for j, heading in enumerate(layout.columns[:-1]):
+        fig.text(
+            col_x[j] / width,
+            head_y,
+            heading.replace(" n/N", "\nn/N").replace(" mean (SD) N", "\nmean (SD) N"),
+            fontsize=fs,
+            fontweight="bold",
+            va="bottom",
+        )
+    fig.text(effect_x / width, head_y, layout.columns[-1], fontsize=fs, fontweight="bold", va="bottom")
+    for j, domain in enumerate(layout.rob_domains):
+        fig.text(
+            (rob_x0 + (j + 0.5) * rob_w / len(layout.rob_domains)) / width,
+            head_y,
+            "O" if domain == "overall" else domain.replace("D", ""),
+            fontsize=fs,
+            fontweight="bold",
+            ha="center",
+            va="bottom",
+        )
+    max_w = max([r.weight for r in layout.rows if r.weight] or [1.0])
+    lo_lim, hi_lim = layout.x_limits
+    for i, r in enumerate(layout.rows):
+        y = row_y(i)
+        bold = r.kind in ("pooled", "header", "subtotal")
+        indent = 0.12 if r.kind == "study" and any(rr.kind == "header" for rr in layout.rows) else 0.0
+        for j, text in enumerate(r.cells[:-1]):
+            fig.text(
+                (col_x[j] + (indent if j == 0 else 0)) / width,
+                y,
+                text,
+                fontsize=fs,
+                va="center",
+                fontweight="bold" if bold else "normal",
+            )
+        fig.text(effect_x / width, y, r.cells[-1], fontsize=fs, va="center", fontweight="bold" if bold else "normal")
+        if r.estimate is not None and r.lower is not None and r.upper is not None:
+            if r.kind == "study":
+                lo, hi = max(r.lower, lo_lim), min(r.upper, hi_lim)
+                ax.plot([lo, hi], [i, i], color="black", lw=0.9)
+                for edge, limit, sign in ((r.lower, lo_lim, -1), (r.upper, hi_lim, 1)):
+                    if (edge < limit) if sign < 0 else (edge > limit):
+                        ax.annotate(
+                            "",
+                            xy=(limit, i),
+                            xytext=(limit * (0.8 if layout.ratio else 1) if sign < 0 else limit, i),
+                            arrowprops={"arrowstyle": "-|>" if sign > 0 else "<|-", "lw": 0.8},
+                        )
+                if lo_lim <= r.estimate <= hi_lim:
+                    size = fs * (0.45 + 1.1 * math.sqrt((r.weight or 0) / max_w)) if r.weight is not None else fs * 0.5
+                    ax.plot([r.estimate], [i], marker="s", color="0.25", markersize=size, markeredgecolor="black")
+            else:
+                lo, hi = max(r.lower, lo_lim), min(r.upper, hi_lim)
+                est = min(max(r.estimate, lo_lim), hi_lim)
+                ax.add_patch(
+                    Polygon(
+                        [(lo, i), (est, i - 0.32), (hi, i), (est, i + 0.32)],
+                        closed=True,
+                        facecolor="black" if r.filled else "white",
+                        edgecolor="black",
+                    )
+                )
+        for j, judgement in enumerate(r.rob):
+            if judgement:
                 fig.text(
-                    x,
-                    y_fig(i),
+                    (rob_x0 + (j + 0.5) * rob_w / len(layout.rob_domains)) / width,
+                    y,
                     SYMBOLS[judgement],
-                    fontsize=8,
+                    fontsize=fs * 0.9,
                     ha="center",
                     va="center",
                     fontweight="bold",
                     bbox={
-                        "boxstyle": "circle,pad=0.25",
-                        "facecolor": palette[judgement],
+                        "boxstyle": "circle,pad=0.22",
+                        "facecolor": layout.rob_palette[judgement],
                         "edgecolor": "black",
                         "linewidth": 0.5,
                     },
                 )
-        fig.text(
-            0.955 * scale,
-            0.02 + 0.2 / height,
-            "Risk of bias per domain (O = overall); + low, ! some concerns/moderate, × high/serious, ? no information",
-            fontsize=7,
-            va="bottom",
-        )
-    return fig
-
-
-def forest_alt_text(result: dict) -> str:
-    """A sentence describing the plot, for the image's alt attribute."""
-    head = result.get("fits", {}).get(result.get("headline_model"), {})
-    studies = ", ".join(f"{s['label']} {s['effect']:.2f}" for s in result["studies"])
-    if head and "error" not in head:
-        pooled = (
-            f"pooled {result['outcome']['measure']} {head['estimate_display']:.2f} "
-            f"(95% CI {head['ci_lower_display']:.2f} to {head['ci_upper_display']:.2f})"
-        )
-    else:
-        pooled = "no pooled estimate"
-    return (
-        f"Forest plot of {result['outcome']['label'].lower()}: {result['k']} trials ({studies}); {pooled}, "
-        "on a log scale where values below 1 favour MSC."
-    )
-
-
-def draw_subgroup_forest(result: dict, variable: str, treatment_label: str = "MSC", control_label: str = "Control"):
-    """Forest plot grouped by a trial characteristic, with a subtotal diamond per subgroup, the overall
-    diamond and the test for subgroup differences underneath (RevMan layout)."""
-    sg = result["subgroups"][variable]
-    measure = result["outcome"]["measure"]
-    ratio = measure in ("RR", "OR")
-    by_id = {s["study_id"]: s for s in result["studies"]}
-    lines: list[tuple[str, dict | None, str]] = []  # (kind, payload, label)
-    for group, fit in sg["groups"].items():
-        lines.append(("header", None, f"{group}"))
-        for sid in fit["studies"]:
-            lines.append(("study", by_id[sid], by_id[sid]["label"]))
-        lines.append(
-            ("subtotal", fit, f"Subtotal ({len(fit['studies'])} trial{'s' if len(fit['studies']) != 1 else ''})")
-        )
-    overall = result["fits"].get(result["headline_model"], {})
-    lines.append(("overall", overall, "Total"))
-    height = 1.4 + 0.3 * len(lines) + 0.6
-    fig = plt.figure(figsize=(10, height))
-    ax = fig.add_axes((0.50, 0.9 / height, 0.28, 1 - 1.5 / height))
-    n = len(lines)
-    ax.set_ylim(n - 0.5, -0.5)
-
-    def y_fig(i):
-        pos = ax.get_position()
-        return pos.y1 - (i + 0.5) / n * (pos.y1 - pos.y0)
-
-    top = 1 - 0.3 / height
-    for x, text in (
-        (0.01, "Study or subgroup"),
-        (0.27, f"{treatment_label}"),
-        (0.37, f"{control_label}"),
-        (0.80, f"{measure} [95% CI]"),
-    ):
-        fig.text(x, top, text, fontsize=9, fontweight="bold", va="top")
-    values = []
-    for i, (kind, payload, label) in enumerate(lines):
-        y = y_fig(i)
-        bold = kind in ("header", "subtotal", "overall")
-        fig.text(
-            0.01 if kind != "study" else 0.025,
-            y,
-            label,
-            fontsize=9,
-            va="center",
-            fontweight="bold" if bold else "normal",
-        )
-        if kind == "study":
-            fig.text(0.27, y, arm_cell(payload, "t"), fontsize=8.5, va="center")
-            fig.text(0.37, y, arm_cell(payload, "c"), fontsize=8.5, va="center")
-            fig.text(
-                0.80,
-                y,
-                _fmt_effect(payload["effect"], payload["ci_lower"], payload["ci_upper"]),
-                fontsize=8.5,
-                va="center",
-            )
-            ax.plot([payload["ci_lower"], payload["ci_upper"]], [i, i], color="black", lw=1)
-            ax.plot([payload["effect"]], [i], marker="s", color="0.3", markersize=6)
-            values += [payload["ci_lower"], payload["ci_upper"]]
-        elif kind in ("subtotal", "overall"):
-            if not payload or "error" in payload:
-                fig.text(0.80, y, "not estimable", fontsize=8.5, va="center")
-                continue
-            est, lo, hi = payload["estimate_display"], payload["ci_lower_display"], payload["ci_upper_display"]
-            fig.text(0.80, y, _fmt_effect(est, lo, hi), fontsize=8.5, va="center", fontweight="bold")
-            draw_diamond(ax, est, lo, hi, i, filled=kind != "subtotal")
-            values += [lo, hi]
-    null = 1.0 if ratio else 0.0
-    finite = [v for v in values if v is not None and math.isfinite(v) and (v > 0 or not ratio)]
-    if ratio:
-        set_log_axis(ax, finite)
-    ax.axvline(null, color="black", lw=0.8)
+    if layout.ratio:
+        ax.set_xscale("log")
+    ax.set_xlim(lo_lim, hi_lim)
+    ax.set_xticks(list(layout.ticks))
+    ax.set_xticklabels([tick_label(t, layout.ratio) for t in layout.ticks], fontsize=fs)
+    ax.minorticks_off()
+    ax.axvline(layout.null_value, color="black", lw=0.8)
+    if layout.reference_line is not None and lo_lim < layout.reference_line < hi_lim:
+        ax.axvline(layout.reference_line, color="0.5", lw=0.8, ls="--")
     ax.set_yticks([])
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
-    test = (
-        "Test for subgroup differences: not computable (fewer than two subgroups with an estimate)"
-        if sg["df"] == 0
-        else f"Test for subgroup differences: Q = {sg['q_between']:.2f}, df = {sg['df']} (P = {_fmt_p(sg['pvalue'])})"
-    )
-    fig.text(
-        0.01,
-        0.15 / height,
-        f"Subgroups by {sg['title']}. {test}. Subtotals: random effects (single trials: their own estimate).",
-        fontsize=8,
-    )
+    left, right = layout.favours
+    for xpos, text, ha in ((0.48, f"← Favours {left}", "right"), (0.52, f"Favours {right} →", "left")):
+        ax.annotate(
+            text,
+            xy=(xpos, 0),
+            xycoords="axes fraction",
+            xytext=(0, -fs * 1.9),
+            textcoords="offset points",
+            ha=ha,
+            va="top",
+            fontsize=fs,
+        )
+    if layout.footer:
+        fig.text(
+            0.1 / width, 0.05 / height, "\n".join(layout.footer), fontsize=fs * 0.92, va="bottom", linespacing=1.35
+        )
     return fig

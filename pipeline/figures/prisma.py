@@ -1,7 +1,9 @@
-"""PRISMA 2020 flow diagram, with every count computed from the screening log (never typed in).
+"""PRISMA 2020 flow diagram, every count computed from the screening log (never typed in).
 
-Layout after Page MJ et al. (2021) BMJ 372:n71, figure 1 (new reviews, databases and other
-sources combined): identification -> screening -> eligibility -> included.
+Boxes after Page MJ et al. (2021) BMJ 372:n71, figure 1 (new reviews; databases, registers and other
+sources combined): identification (records identified, records removed before screening by reason),
+screening (records screened and excluded; reports sought for retrieval and not retrieved; reports
+assessed and excluded with reasons), included; plus the Cochrane box "studies awaiting classification".
 """
 
 from __future__ import annotations
@@ -14,27 +16,40 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 
+NOT_RETRIEVED = "report not available"
+
 
 def prisma_counts(screening: list[dict]) -> dict:
-    """The numbers in each PRISMA box, from ``data/screening.csv`` rows."""
-    identified = Counter(r["identified_via"] for r in screening)
+    """The numbers in each PRISMA 2020 box, from screening.csv rows."""
     duplicates = [r for r in screening if r.get("duplicate_of")]
-    unique = [r for r in screening if not r.get("duplicate_of")]
-    excluded_screening = [r for r in unique if r["decision"] == "exclude" and r["stage"] == "title/abstract"]
-    assessed = [r for r in unique if r not in excluded_screening]
+    not_screened = [r for r in screening if not r.get("duplicate_of") and r["decision"] == "awaiting screening"]
+    unique = [r for r in screening if not r.get("duplicate_of") and r["decision"] != "awaiting screening"]
+    excluded_screening = [
+        r
+        for r in unique
+        if r["decision"] == "exclude" and r["stage"] == "title/abstract" and r.get("reason") != NOT_RETRIEVED
+    ]
+    sought = [r for r in unique if r not in excluded_screening]
+    not_retrieved = [r for r in sought if r["decision"] == "exclude" and r.get("reason") == NOT_RETRIEVED]
+    assessed = [r for r in sought if r not in not_retrieved]
     excluded_full = [r for r in assessed if r["decision"] == "exclude"]
+    awaiting = [r for r in assessed if r["decision"] == "awaiting classification"]
     included = [r for r in assessed if r["decision"] == "include"]
     return {
         "identified": len(screening),
-        "identified_by_source": dict(sorted(identified.items())),
-        "duplicates": len(duplicates),
+        "identified_by_source": dict(sorted(Counter(r["identified_via"] for r in screening).items())),
+        "removed_before_screening": len(duplicates),
+        "removed_before_screening_reasons": {"duplicate records": len(duplicates)} if duplicates else {},
+        "awaiting_screening": len(not_screened),
         "screened": len(unique),
         "excluded_screening": len(excluded_screening),
         "excluded_screening_reasons": dict(Counter(r["reason"] for r in excluded_screening).most_common()),
+        "sought": len(sought),
+        "not_retrieved": len(not_retrieved),
         "assessed": len(assessed),
         "excluded_full_text": len(excluded_full),
         "excluded_full_text_reasons": dict(Counter(r["reason"] for r in excluded_full).most_common()),
-        "awaiting": sum(1 for r in assessed if r["decision"] == "awaiting classification"),
+        "awaiting": len(awaiting),
         "included_reports": len(included),
         "included_studies": len({r["study_id"] for r in included}),
     }
@@ -46,7 +61,7 @@ def _box(ax, x, y, w, h, text, bold=False):
             (x, y),
             w,
             h,
-            boxstyle="round,pad=0.01,rounding_size=0.01",
+            boxstyle="round,pad=0.005,rounding_size=0.01",
             facecolor="white",
             edgecolor="black",
             linewidth=0.9,
@@ -58,7 +73,7 @@ def _box(ax, x, y, w, h, text, bold=False):
         text,
         ha="left",
         va="top",
-        fontsize=8.2,
+        fontsize=8,
         fontweight="bold" if bold else "normal",
         wrap=True,
     )
@@ -68,54 +83,70 @@ def _arrow(ax, x0, y0, x1, y1):
     ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops={"arrowstyle": "->", "color": "black", "lw": 0.9})
 
 
-def draw_prisma(counts: dict):
-    fig, ax = plt.subplots(figsize=(9, 7.2))
+def _reasons(reasons: dict[str, int]) -> str:
+    return "\n".join(f"  {r}: {n}" for r, n in reasons.items())
+
+
+def draw_prisma(c: dict):
+    fig, ax = plt.subplots(figsize=(9.5, 9.0))
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    left_x, right_x, w = 0.04, 0.55, 0.41
-    sources = "\n".join(f"  {name}: {n}" for name, n in counts["identified_by_source"].items())
-    _box(ax, left_x, 0.80, w, 0.17, f"Records identified (n = {counts['identified']})\n{sources}")
-    _box(ax, right_x, 0.84, w, 0.10, f"Duplicate records removed (n = {counts['duplicates']})")
-    _box(ax, left_x, 0.62, w, 0.11, f"Records screened (n = {counts['screened']})")
-    reasons = "\n".join(f"  {r}: {n}" for r, n in counts["excluded_screening_reasons"].items())
-    _box(ax, right_x, 0.57, w, 0.21, f"Records excluded at screening (n = {counts['excluded_screening']})\n{reasons}")
-    _box(ax, left_x, 0.40, w, 0.11, f"Reports assessed for eligibility (n = {counts['assessed']})")
-    reasons = "\n".join(f"  {r}: {n}" for r, n in counts["excluded_full_text_reasons"].items())
+    L, R, W = 0.06, 0.55, 0.40
+    sources = _reasons(c["identified_by_source"])
+    waiting = f"\n  not yet screened (surveillance): {c['awaiting_screening']}" if c.get("awaiting_screening") else ""
+    _box(ax, L, 0.84, W, 0.14, f"Records identified (n = {c['identified']})\n{sources}{waiting}")
+    removed = _reasons(c["removed_before_screening_reasons"]) or "  none"
+    _box(ax, R, 0.86, W, 0.10, f"Records removed before screening (n = {c['removed_before_screening']})\n{removed}")
+    _box(ax, L, 0.70, W, 0.07, f"Records screened (n = {c['screened']})")
     _box(
         ax,
-        right_x,
-        0.27,
-        w,
-        0.22,
-        f"Reports excluded (n = {counts['excluded_full_text']})\n{reasons}\n"
-        f"Awaiting classification (n = {counts['awaiting']})",
+        R,
+        0.66,
+        W,
+        0.15,
+        f"Records excluded (n = {c['excluded_screening']})\n{_reasons(c['excluded_screening_reasons'])}",
     )
+    _box(ax, L, 0.55, W, 0.07, f"Reports sought for retrieval (n = {c['sought']})")
+    _box(ax, R, 0.55, W, 0.07, f"Reports not retrieved (n = {c['not_retrieved']})")
+    _box(ax, L, 0.40, W, 0.07, f"Reports assessed for eligibility (n = {c['assessed']})")
     _box(
         ax,
-        left_x,
-        0.06,
-        w,
-        0.13,
-        f"Studies included in review (n = {counts['included_studies']})\n"
-        f"Reports of included studies (n = {counts['included_reports']})",
+        R,
+        0.25,
+        W,
+        0.22,
+        f"Reports excluded (n = {c['excluded_full_text']})\n{_reasons(c['excluded_full_text_reasons'])}",
+    )
+    _box(ax, R, 0.10, W, 0.09, f"Studies awaiting classification (n = {c['awaiting']})")
+    _box(
+        ax,
+        L,
+        0.05,
+        W,
+        0.12,
+        f"Studies included in review (n = {c['included_studies']})\nReports of included studies (n = {c['included_reports']})",
         bold=True,
     )
-    _arrow(ax, left_x + w / 2, 0.80, left_x + w / 2, 0.73)
-    _arrow(ax, left_x + w, 0.885, right_x, 0.885)
-    _arrow(ax, left_x + w / 2, 0.62, left_x + w / 2, 0.51)
-    _arrow(ax, left_x + w, 0.675, right_x, 0.675)
-    _arrow(ax, left_x + w / 2, 0.40, left_x + w / 2, 0.19)
-    _arrow(ax, left_x + w, 0.455, right_x, 0.42)
-    for y, label in ((0.88, "Identification"), (0.56, "Screening"), (0.12, "Included")):
-        ax.text(0.005, y, label, rotation=90, ha="left", va="center", fontsize=8.5, fontweight="bold", color="0.3")
+    mid = L + W / 2
+    _arrow(ax, mid, 0.84, mid, 0.77)
+    _arrow(ax, L + W, 0.91, R, 0.91)
+    _arrow(ax, mid, 0.70, mid, 0.62)
+    _arrow(ax, L + W, 0.735, R, 0.735)
+    _arrow(ax, mid, 0.55, mid, 0.47)
+    _arrow(ax, L + W, 0.585, R, 0.585)
+    _arrow(ax, mid, 0.40, mid, 0.17)
+    _arrow(ax, L + W, 0.435, R, 0.40)
+    _arrow(ax, L + W, 0.40, R, 0.145)
+    for y, label in ((0.91, "Identification"), (0.55, "Screening"), (0.11, "Included")):
+        ax.text(0.01, y, label, rotation=90, ha="left", va="center", fontsize=8.5, fontweight="bold", color="0.3")
     return fig
 
 
-def prisma_alt_text(counts: dict) -> str:
+def prisma_alt_text(c: dict) -> str:
     return (
-        f"PRISMA 2020 flow diagram: {counts['identified']} records identified, {counts['duplicates']} duplicates removed, "
-        f"{counts['screened']} screened, {counts['excluded_screening']} excluded at screening, {counts['assessed']} "
-        f"assessed for eligibility, {counts['excluded_full_text']} excluded with reasons, {counts['awaiting']} awaiting "
-        f"classification, {counts['included_studies']} studies included."
+        f"PRISMA 2020 flow diagram: {c['identified']} records identified, {c['removed_before_screening']} removed before "
+        f"screening, {c['screened']} screened, {c['excluded_screening']} excluded, {c['sought']} reports sought for retrieval, "
+        f"{c['not_retrieved']} not retrieved, {c['assessed']} assessed for eligibility, {c['excluded_full_text']} excluded "
+        f"with reasons, {c['awaiting']} awaiting classification, {c['included_studies']} studies included."
     )

@@ -3,7 +3,8 @@
 The validator reads them, the loader converts values with them and the site publishes
 them in ``datapackage.json``. Only the parts of the Table Schema spec used here are
 supported: field ``type`` (string, integer, number, date), ``constraints`` (required,
-unique, enum, minimum, maximum, pattern), ``primaryKey`` and ``foreignKeys``.
+unique, enum, minimum, maximum, maxLength, pattern), ``primaryKey``, ``uniqueKeys`` (Table
+Schema v2; an empty cell counts as a value of its own here) and ``foreignKeys``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     pattern: str | None = None
+    max_length: int | None = None
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,11 @@ class TableSchema:
     name: str
     fields: tuple[Field, ...]
     primary_key: tuple[str, ...] = ()
+    unique_keys: tuple[tuple[str, ...], ...] = ()
     foreign_keys: tuple[dict, ...] = field(default_factory=tuple)
     path: Path | None = None
+    title: str = ""
+    description: str = ""
 
     @property
     def field_names(self) -> list[str]:
@@ -61,6 +67,8 @@ def load_table_schema(path: Path) -> TableSchema:
                 minimum=c.get("minimum"),
                 maximum=c.get("maximum"),
                 pattern=c.get("pattern"),
+                max_length=c.get("maxLength"),
+                title=f.get("title", ""),
             )
         )
     pk = raw.get("primaryKey", [])
@@ -68,6 +76,9 @@ def load_table_schema(path: Path) -> TableSchema:
         name=raw["name"],
         fields=tuple(fields),
         primary_key=tuple([pk] if isinstance(pk, str) else pk),
+        unique_keys=tuple(tuple(k) for k in raw.get("uniqueKeys", [])),
         foreign_keys=tuple(raw.get("foreignKeys", [])),
         path=Path(path),
+        title=raw.get("title", ""),
+        description=raw.get("description", ""),
     )

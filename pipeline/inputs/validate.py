@@ -3,25 +3,59 @@
 Every problem is reported as ``FILE:LINE: COLUMN: message`` (the line is the line of the
 file, header = line 1), all problems are collected rather than stopping at the first,
 and the caller exits non-zero when any is found. Rules come from the Table Schemas in
-``data/schema/`` (types, required, enum, range, pattern, unique, primary and foreign
-keys) and from the cross-field / cross-file rules below.
+``schema/`` (types, required, enum, range, length, pattern, unique, primary and foreign
+keys), from ``schema/review.schema.json`` for ``review.yaml``, and from the cross-field /
+cross-file rules below. Only what is true is reported: when ``review.yaml`` cannot be read,
+rules that depend on it (outcome types) are not applied, rather than guessed.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import yaml
-
+from pipeline.inputs.csv_text import Table, read_csv_text
+from pipeline.inputs.problems import Problem, ValidationError, display_path
+from pipeline.inputs.review_file import check_review_file
 from pipeline.inputs.table_schema import Field, TableSchema, load_table_schema
 
+__all__ = ["CheckedData", "Problem", "ValidationError", "check_data_dir", "validate_data_dir"]
+
 TABLES = ("studies", "outcomes")
-OPTIONAL_TABLES = ("screening", "risk_of_bias", "discrepancies", "grade")  # validated when the CSV exists
+OPTIONAL_TABLES = ("screening", "risk_of_bias", "discrepancies", "grade", "provenance", "ongoing")
+# The columns the generator reads; a review's schema may add any others.
+CORE_FIELDS = {
+    "studies": (
+        "study_id",
+        "first_author",
+        "year",
+        "title",
+        "design",
+        "n_t",
+        "n_c",
+        "date_published",
+        "source",
+        "check",
+    ),
+    "outcomes": (
+        "study_id",
+        "outcome",
+        "timepoint_days",
+        "events_t",
+        "n_t",
+        "events_c",
+        "n_c",
+        *(f"{s}_{a}" for a in ("t", "c") for s in ("mean", "sd", "median", "q1", "q3", "min", "max")),
+        "source",
+        "quote",
+        "check",
+        "note",
+    ),
+}
+DESIGNS = ("RCT", "non-randomised controlled")
 ROB_VOCABULARY = {
     "RoB 2": ({"D1", "D2", "D3", "D4", "D5", "overall"}, ("low", "some concerns", "high")),
     "ROBINS-I": (
@@ -30,103 +64,26 @@ ROB_VOCABULARY = {
     ),
 }
 TOOL_FOR_DESIGN = {"RCT": "RoB 2", "non-randomised controlled": "ROBINS-I"}
-OUTCOME_TYPES = ("binary", "continuous")
-MEASURES = {"binary": ("RR", "OR", "RD"), "continuous": ("MD", "SMD")}
-FIXED_METHODS = ("MH", "FE", "PETO")
-RANDOM_METHODS = ("REML", "DL", "PM", "ML", "SJ", "HE")
-CONVENTIONS = ("metafor", "revman")
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.column}: {self.message}"
+CONTINUOUS_STATS = ("mean", "sd", "median", "q1", "q3", "min", "max")
+NUMBER_COLUMNS = (
+    "events_t",
+    "n_t",
+    "events_c",
+    "n_c",
+    *(f"{st}_{a}" for a in ("t", "c") for st in CONTINUOUS_STATS),
+)
+MAX_ABS_NUMBER = 1e9  # no count, mean or SD in a trial report comes near this
 
 
 @dataclass
-class Table:
-    """A CSV table read as text: header, rows (dicts of raw strings) and each row's file line."""
+class CheckedData:
+    """What validation read: the review mapping, each table as text and its schema."""
 
-    path: Path
-    display: str
-    header: list[str]
-    rows: list[dict[str, str]]
-    lines: list[int]
-
-
-class ValidationError(Exception):
-    def __init__(self, problems: list[Problem]):
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
-
-
-def _display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-def read_csv_text(path: Path, problems: list[Problem]) -> Table | None:
-    """Read a CSV strictly as UTF-8; report encoding, emptiness and ragged rows."""
-    shown = _display_path(path)
-    if not path.exists():
-        problems.append(Problem(shown, 0, "-", "file is missing; every review needs it (see data/schema/)"))
-        return None
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
-        problems.append(
-            Problem(
-                shown,
-                line,
-                "-",
-                f"not valid UTF-8 (byte 0x{raw[err.start]:02x} at character {col}); save the file as UTF-8",
-            )
-        )
-        return None
-    if not text.strip():
-        problems.append(Problem(shown, 1, "-", "file is empty; it needs at least a header row"))
-        return None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except csv.Error as err:
-        problems.append(Problem(shown, 1, "-", f"cannot parse the header as CSV ({err})"))
-        return None
-    header = [h.strip() for h in header]
-    rows, lines = [], []
-    line = reader.line_num
-    try:
-        for record in reader:
-            start = line + 1
-            line = reader.line_num
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(record) != len(header):
-                problems.append(
-                    Problem(
-                        shown,
-                        start,
-                        "-",
-                        f"row has {len(record)} cells but the header has {len(header)}; "
-                        "check for a missing or extra comma or an unquoted comma in text",
-                    )
-                )
-                continue
-            rows.append(dict(zip(header, record, strict=True)))
-            lines.append(start)
-    except csv.Error as err:
-        problems.append(Problem(shown, line + 1, "-", f"CSV syntax error ({err}); check the quotes on this row"))
-    return Table(path, shown, header, rows, lines)
+    data_dir: Path
+    review: dict | None
+    tables: dict[str, Table] = field(default_factory=dict)
+    schemas: dict[str, TableSchema] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def _check_value(fld: Field, value: str) -> str | None:
@@ -137,22 +94,34 @@ def _check_value(fld: Field, value: str) -> str | None:
     number: float | None = None
     if fld.type == "integer":
         if not re.fullmatch(r"[+-]?\d+", value):
+            if re.fullmatch(r"[+-]?\d+[.,]0+", value):
+                return f"'{value}' is not a whole number; write {value.split(',')[0].split('.')[0]}"
             return f"'{value}' is not a whole number; write digits only (e.g. 12)"
+        if len(value) > 12:
+            return f"'{value[:20]}…' is far too large for a count"
         number = int(value)
     elif fld.type == "number":
+        if re.fullmatch(r"[+-]?\d+,\d+", value):
+            return f"'{value}' uses a decimal comma (as Excel does in some locales); write {value.replace(',', '.')}"
         try:
             number = float(value)
         except ValueError:
-            return f"'{value}' is not a number; use digits with a decimal point (e.g. 12.5)"
+            return f"'{value[:40]}' is not a number; use digits with a decimal point (e.g. 12.5)"
+        if not math.isfinite(number) or abs(number) > MAX_ABS_NUMBER:
+            return f"'{value[:40]}' is not a usable number (infinite, NaN or implausibly large)"
     elif fld.type == "date":
         try:
             date.fromisoformat(value)
         except ValueError:
-            return f"'{value}' is not a date; write YYYY-MM-DD (e.g. 2021-01-05)"
+            return f"'{value[:40]}' is not a date; write YYYY-MM-DD (e.g. 2021-01-05)"
+    if fld.max_length is not None and len(value) > fld.max_length:
+        return f"{len(value):,} characters, longer than the {fld.max_length} allowed for {fld.name}; shorten it"
     if fld.enum is not None and value not in fld.enum:
-        return f"'{value}' is not allowed; use one of: {', '.join(fld.enum)}"
+        return f"'{value[:60]}' is not allowed; use one of: {', '.join(fld.enum)}"
     if fld.pattern is not None and not re.fullmatch(fld.pattern, value):
-        return f"'{value}' does not match the required pattern {fld.pattern} ({fld.description or 'see the schema'})"
+        return (
+            f"'{value[:60]}' does not match the required pattern {fld.pattern} ({fld.description or 'see the schema'})"
+        )
     if number is not None:
         if fld.minimum is not None and number < fld.minimum:
             return f"{value} is below the minimum {fld.minimum:g}" + (
@@ -177,14 +146,23 @@ def check_table(table: Table, schema: TableSchema, problems: list[Problem]) -> s
                 f"(columns are defined in {schema.path.name if schema.path else 'the schema'})",
             )
         )
+    seen_columns: set[str] = set()
     for name in table.header:
+        if name in seen_columns:
+            problems.append(
+                Problem(table.display, 1, name or "(blank)", f"column '{name}' appears twice in the header")
+            )
+        seen_columns.add(name)
         if name not in schema.field_names:
             problems.append(
                 Problem(
-                    table.display, 1, name or "(blank)", f"unknown column '{name}'; remove it or add it to the schema"
+                    table.display,
+                    1,
+                    name or "(blank)",
+                    f"unknown column '{name[:60]}'; remove it or add it to the schema",
                 )
             )
-    if missing:
+    if missing or len(seen_columns) != len(table.header):
         return set(range(len(table.rows)))
     for i, (row, line) in enumerate(zip(table.rows, table.lines, strict=True)):
         for fld in schema.fields:
@@ -195,19 +173,22 @@ def check_table(table: Table, schema: TableSchema, problems: list[Problem]) -> s
     for fld in schema.fields:
         if fld.unique:
             _check_unique(table, (fld.name,), problems)
-    if schema.primary_key:
-        _check_unique(table, schema.primary_key, problems)
+    for key in (schema.primary_key, *schema.unique_keys):
+        if key:
+            _check_unique(table, key, problems)
     return bad_rows
 
 
 def _check_unique(table: Table, columns: tuple[str, ...], problems: list[Problem]) -> None:
+    """A key appears once. An empty cell is a value of its own ("not stated"), so two rows that
+    differ only in leaving the same key column empty are duplicates too."""
     seen: dict[tuple[str, ...], int] = {}
     for row, line in zip(table.rows, table.lines, strict=True):
         key = tuple(row[c].strip() for c in columns)
-        if any(k == "" for k in key):
+        if all(k == "" for k in key):
             continue
         if key in seen:
-            what = ", ".join(f"{c}={v}" for c, v in zip(columns, key, strict=True))
+            what = ", ".join(f"{c}={v or '(empty)'}" for c, v in zip(columns, key, strict=True))
             problems.append(
                 Problem(
                     table.display,
@@ -220,166 +201,7 @@ def _check_unique(table: Table, columns: tuple[str, ...], problems: list[Problem
             seen[key] = line
 
 
-def _yaml_line(node: yaml.Node | None) -> int:
-    return node.start_mark.line + 1 if node is not None else 1
-
-
-def _yaml_child(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if k.value == key:
-                return v
-    return None
-
-
-def check_review(path: Path, problems: list[Problem]) -> dict | None:
-    """Rules for ``review.yaml``: question, outcomes (key, label, type, time point, direction, measure), analysis."""
-    shown = _display_path(path)
-    if not path.exists():
-        problems.append(
-            Problem(shown, 0, "-", "file is missing; it defines the question, outcomes and analysis settings")
-        )
-        return None
-    try:
-        text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text)
-        review = yaml.safe_load(text)
-    except UnicodeDecodeError:
-        problems.append(Problem(shown, 1, "-", "not valid UTF-8; save the file as UTF-8"))
-        return None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        problems.append(
-            Problem(shown, (mark.line + 1) if mark else 1, "-", f"YAML syntax error: {getattr(err, 'problem', err)}")
-        )
-        return None
-    if not isinstance(review, dict):
-        problems.append(Problem(shown, 1, "-", "expected a mapping with keys title, question, outcomes, analysis"))
-        return None
-    start = len(problems)
-    for key in ("title", "question", "outcomes", "analysis"):
-        if key not in review:
-            problems.append(Problem(shown, 1, key, f"'{key}' is required"))
-    question = review.get("question") or {}
-    for key in ("population", "intervention", "comparator"):
-        if not isinstance(question, dict) or not str(question.get(key, "")).strip():
-            problems.append(
-                Problem(shown, _yaml_line(_yaml_child(root, "question")), f"question.{key}", f"'{key}' is required")
-            )
-    outcomes = review.get("outcomes") or []
-    outcomes_node = _yaml_child(root, "outcomes")
-    keys_seen: set[str] = set()
-    if not isinstance(outcomes, list) or not outcomes:
-        problems.append(Problem(shown, _yaml_line(outcomes_node), "outcomes", "list at least one outcome"))
-        outcomes = []
-    for i, outcome in enumerate(outcomes):
-        node = outcomes_node.value[i] if isinstance(outcomes_node, yaml.SequenceNode) else None
-        line = _yaml_line(node)
-        if not isinstance(outcome, dict):
-            problems.append(Problem(shown, line, "outcomes", "each outcome is a mapping (key, label, type, ...)"))
-            continue
-        key = str(outcome.get("key", ""))
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
-            problems.append(
-                Problem(shown, line, "key", f"outcome key '{key}' must be lower case letters, digits and _")
-            )
-        elif key in keys_seen:
-            problems.append(Problem(shown, line, "key", f"outcome key '{key}' is defined twice"))
-        keys_seen.add(key)
-        for required in ("label", "timepoint"):
-            if not outcome.get(required):
-                problems.append(Problem(shown, line, required, f"outcome '{key}' needs a {required}"))
-        otype = outcome.get("type")
-        if otype not in OUTCOME_TYPES:
-            problems.append(Problem(shown, line, "type", f"'{otype}' is not an outcome type; use binary or continuous"))
-        elif outcome.get("measure") not in MEASURES[otype]:
-            problems.append(
-                Problem(
-                    shown,
-                    line,
-                    "measure",
-                    f"'{outcome.get('measure')}' is not a {otype} measure; use one of {', '.join(MEASURES[otype])}",
-                )
-            )
-        if not isinstance(outcome.get("lower_is_better"), bool):
-            problems.append(Problem(shown, line, "lower_is_better", "say true or false (the direction of benefit)"))
-        tp = outcome.get("timepoint") or {}
-        if isinstance(tp, dict):
-            lo, hi = tp.get("min_days"), tp.get("max_days")
-            if not (isinstance(lo, int) and isinstance(hi, int) and 0 <= lo <= hi):
-                problems.append(
-                    Problem(
-                        shown, line, "timepoint", "give min_days and max_days as whole days with min_days <= max_days"
-                    )
-                )
-            if tp.get("select", "closest") not in ("closest", "longest"):
-                problems.append(Problem(shown, line, "timepoint.select", "use closest (to target_days) or longest"))
-            if not isinstance(tp.get("accept_undated", False), bool):
-                problems.append(Problem(shown, line, "timepoint.accept_undated", "say true or false"))
-            if tp.get("select", "closest") == "closest" and not isinstance(tp.get("target_days"), int):
-                problems.append(
-                    Problem(
-                        shown,
-                        line,
-                        "timepoint.target_days",
-                        "give the target day (whole number) when select is closest",
-                    )
-                )
-    for i, outcome in enumerate(outcomes):
-        if isinstance(outcome, dict) and "rows_from" in outcome and outcome["rows_from"] not in keys_seen:
-            node = outcomes_node.value[i] if isinstance(outcomes_node, yaml.SequenceNode) else None
-            problems.append(
-                Problem(
-                    shown, _yaml_line(node), "rows_from", f"'{outcome['rows_from']}' is not an outcome key defined here"
-                )
-            )
-    sof = review.get("summary_of_findings") or {}
-    sof_line = _yaml_line(_yaml_child(root, "summary_of_findings"))
-    if sof:
-        listed = sof.get("outcomes") or []
-        if len(listed) > 7:
-            problems.append(
-                Problem(shown, sof_line, "summary_of_findings.outcomes", "list at most seven outcomes (GRADE)")
-            )
-        for key in listed:
-            if key not in keys_seen:
-                problems.append(
-                    Problem(shown, sof_line, "summary_of_findings.outcomes", f"'{key}' is not an outcome key")
-                )
-        for key, setting in (sof.get("assumed_risk") or {}).items():
-            if (
-                not isinstance(setting, dict)
-                or not isinstance(setting.get("value"), int | float)
-                or not setting.get("source")
-            ):
-                problems.append(
-                    Problem(
-                        shown,
-                        sof_line,
-                        f"summary_of_findings.assumed_risk.{key}",
-                        "give value (a proportion between 0 and 1) and source",
-                    )
-                )
-    analysis = review.get("analysis") or {}
-    aline = _yaml_line(_yaml_child(root, "analysis"))
-    if isinstance(analysis, dict):
-        if analysis.get("fixed") not in FIXED_METHODS:
-            problems.append(Problem(shown, aline, "analysis.fixed", f"use one of {', '.join(FIXED_METHODS)}"))
-        if analysis.get("random") not in RANDOM_METHODS:
-            problems.append(Problem(shown, aline, "analysis.random", f"use one of {', '.join(RANDOM_METHODS)}"))
-        if not isinstance(analysis.get("hksj"), bool):
-            problems.append(Problem(shown, aline, "analysis.hksj", "say true or false"))
-        if analysis.get("convention", "metafor") not in CONVENTIONS:
-            problems.append(Problem(shown, aline, "analysis.convention", f"use one of {', '.join(CONVENTIONS)}"))
-    return review if len(problems) == start else None
-
-
-CONTINUOUS_STATS = ("mean", "sd", "median", "q1", "q3", "min", "max")
-
-
-def _binary_row_problems(
-    row: dict, values: dict[str, str], arm_sizes: tuple[str, str], display: str, line: int, studies_display: str
-) -> list[Problem]:
+def _binary_row_problems(row: dict, display: str, line: int) -> list[Problem]:
     problems: list[Problem] = []
     for arm in ("t", "c"):
         stats_given = [f"{st}_{arm}" for st in CONTINUOUS_STATS if row.get(f"{st}_{arm}", "").strip()]
@@ -393,7 +215,7 @@ def _binary_row_problems(
                 )
             )
     for arm in ("t", "c"):
-        events, total = int(values[f"events_{arm}"]), int(values[f"n_{arm}"])
+        events, total = int(row[f"events_{arm}"]), int(row[f"n_{arm}"])
         if events > total:
             problems.append(
                 Problem(display, line, f"events_{arm}", f"{events} events but only {total} patients in arm")
@@ -431,21 +253,24 @@ def _continuous_row_problems(row: dict, display: str, line: int) -> list[Problem
                         f"{upper} {num[upper]:g} is below {lower} {num[lower]:g}; check the order of the reported values",
                     )
                 )
+        if "q1" in num and "q3" in num and num["q1"] == num["q3"] and not has_mean:
+            problems.append(
+                Problem(
+                    display, line, f"q3_{arm}", "q1 equals q3: no spread, so no SD can be estimated; check the values"
+                )
+            )
     return problems
 
 
-def check_cross_file(
+def check_outcome_rows(
     studies: Table, outcomes: Table, outcome_bad: set[int], review: dict | None, problems: list[Problem]
 ) -> None:
     """Rules across fields and files: known study and outcome, events <= total, statistics that fit the
-    outcome type, blank numbers only when unverified."""
+    outcome type, blank numbers only when unverified. Type rules only when review.yaml was readable."""
     study_ids = {r["study_id"].strip() for r in studies.rows}
     arm_sizes = {r["study_id"].strip(): (r.get("n_t", "").strip(), r.get("n_c", "").strip()) for r in studies.rows}
-    definitions = {str(o.get("key")): o for o in (review or {}).get("outcomes", []) if isinstance(o, dict)}
-    outcome_type = {
-        k: definitions[o.get("rows_from", k)].get("type") if o.get("rows_from", k) in definitions else o.get("type")
-        for k, o in definitions.items()
-    }
+    definitions = {o["key"]: o for o in (review or {}).get("outcomes", [])}
+    borrowed = {k: o["rows_from"] for k, o in definitions.items() if o.get("rows_from")}
     for i, (row, line) in enumerate(zip(outcomes.rows, outcomes.lines, strict=True)):
         sid = row["study_id"].strip()
         if sid and sid not in study_ids:
@@ -454,19 +279,32 @@ def check_cross_file(
                     outcomes.display,
                     line,
                     "study_id",
-                    f"unknown study '{sid}'; add it to {studies.display} or fix the id",
+                    f"unknown study '{sid[:60]}'; add it to {studies.display} or fix the id",
                 )
             )
         key = row["outcome"].strip()
-        if review is not None and key and key not in definitions:
-            problems.append(
-                Problem(
-                    outcomes.display,
-                    line,
-                    "outcome",
-                    f"unknown outcome '{key}'; outcomes defined in review.yaml: {', '.join(sorted(definitions))}",
+        if review is not None and key:
+            if key not in definitions:
+                problems.append(
+                    Problem(
+                        outcomes.display,
+                        line,
+                        "outcome",
+                        f"unknown outcome '{key[:60]}'; outcomes defined in review.yaml: {', '.join(sorted(definitions))}",
+                    )
                 )
-            )
+                continue
+            if key in borrowed:
+                problems.append(
+                    Problem(
+                        outcomes.display,
+                        line,
+                        "outcome",
+                        f"'{key}' takes its rows from '{borrowed[key]}' (rows_from in review.yaml); "
+                        f"enter this row as '{borrowed[key]}'",
+                    )
+                )
+                continue
         if i in outcome_bad:
             continue
         if row["timepoint_days"].strip() == "" and not row["note"].strip():
@@ -478,15 +316,7 @@ def check_cross_file(
                     "no day count given: say in note what time frame the source states (e.g. until discharge)",
                 )
             )
-        kind = outcome_type.get(key, "binary")
-        numeric_columns = [
-            "events_t",
-            "n_t",
-            "events_c",
-            "n_c",
-            *(f"{st}_{a}" for a in ("t", "c") for st in CONTINUOUS_STATS),
-        ]
-        if not any(row[c].strip() for c in numeric_columns):
+        if not any(row[c].strip() for c in NUMBER_COLUMNS):
             if row["check"].strip() != "unverified":
                 problems.append(
                     Problem(
@@ -499,6 +329,18 @@ def check_cross_file(
             if not row["note"].strip():
                 problems.append(Problem(outcomes.display, line, "note", "explain in note why the numbers are missing"))
             continue
+        if row["check"].strip() == "unverified":
+            problems.append(
+                Problem(
+                    outcomes.display,
+                    line,
+                    "check",
+                    "numbers are given but check is 'unverified'; say how they were checked, or leave them empty",
+                )
+            )
+        if review is None:
+            continue  # the outcome's type is unknown until review.yaml reads
+        kind = definitions[key]["type"]
         required = ("events_t", "n_t", "events_c", "n_c") if kind == "binary" else ("n_t", "n_c")
         blank = [c for c in required if not row[c].strip()]
         if blank:
@@ -508,10 +350,7 @@ def check_cross_file(
             )
             continue
         if kind == "binary":
-            values = {c: row[c].strip() for c in required}
-            problems.extend(
-                _binary_row_problems(row, values, arm_sizes.get(sid, ("", "")), outcomes.display, line, studies.display)
-            )
+            problems.extend(_binary_row_problems(row, outcomes.display, line))
         else:
             problems.extend(_continuous_row_problems(row, outcomes.display, line))
         for arm in ("t", "c"):
@@ -540,13 +379,16 @@ def check_foreign_keys(
         target = others.get(ref["resource"])
         if target is None or column not in table.header:
             continue
-        known = {r[ref["fields"][0]].strip() for r in target.rows}
+        known = {r[ref["fields"][0]].strip() for r in target.rows if ref["fields"][0] in r}
         for row, line in zip(table.rows, table.lines, strict=True):
             value = row[column].strip()
             if value and value not in known:
                 problems.append(
                     Problem(
-                        table.display, line, column, f"unknown {column} '{value}'; it must appear in {target.display}"
+                        table.display,
+                        line,
+                        column,
+                        f"unknown {column} '{value[:60]}'; it must appear in {target.display}",
                     )
                 )
 
@@ -559,9 +401,11 @@ def check_screening(table: Table, problems: list[Problem]) -> None:
             problems.append(
                 Problem(table.display, line, "reason", "an excluded record needs a reason from the list in the schema")
             )
-        if decision == "include" and reason:
+        if decision != "exclude" and reason:
             problems.append(
-                Problem(table.display, line, "reason", "an included record has no exclusion reason; clear it")
+                Problem(
+                    table.display, line, "reason", f"a record decided '{decision}' has no exclusion reason; clear it"
+                )
             )
         if decision == "include" and not study:
             problems.append(
@@ -569,7 +413,9 @@ def check_screening(table: Table, problems: list[Problem]) -> None:
             )
         dup = row["duplicate_of"].strip()
         if dup and dup not in ids:
-            problems.append(Problem(table.display, line, "duplicate_of", f"'{dup}' is not a record_id in this log"))
+            problems.append(
+                Problem(table.display, line, "duplicate_of", f"'{dup[:60]}' is not a record_id in this log")
+            )
 
 
 def check_risk_of_bias(table: Table, studies: Table | None, problems: list[Problem]) -> None:
@@ -616,11 +462,14 @@ def check_risk_of_bias(table: Table, studies: Table | None, problems: list[Probl
 
 
 def check_known_outcomes(table: Table, outcome_keys: set[str], problems: list[Problem]) -> None:
+    known = outcome_keys | {f"{k}_randomised" for k in outcome_keys} | {"study"}
     for row, line in zip(table.rows, table.lines, strict=True):
         key = row["outcome"].strip()
-        if outcome_keys and key and key not in outcome_keys:
+        if outcome_keys and key and key not in known:
             problems.append(
-                Problem(table.display, line, "outcome", f"unknown outcome '{key}'; it must be a key in review.yaml")
+                Problem(
+                    table.display, line, "outcome", f"unknown outcome '{key[:60]}'; it must be a key in review.yaml"
+                )
             )
 
 
@@ -643,49 +492,178 @@ def check_discrepancies(table: Table, problems: list[Problem]) -> None:
             )
 
 
-def validate_data_dir(data_dir: Path) -> list[Problem]:
-    """All problems in a data folder (empty list = valid)."""
+def _same_value(a: str, b: str) -> bool:
+    a, b = a.strip(), b.strip()
+    if a == b:
+        return True
+    try:
+        return float(a) == float(b)
+    except ValueError:
+        return False
+
+
+def check_provenance(table: Table, studies: Table, outcomes: Table, problems: list[Problem]) -> None:
+    """Per-number provenance: each row names one cell of studies.csv (outcome ``study``) or of
+    outcomes.csv and must hold the same value; every number of an analysable outcome row needs one."""
+    study_rows = {r["study_id"].strip(): r for r in studies.rows}
+    outcome_rows = {
+        (r["study_id"].strip(), r["outcome"].strip(), r["timepoint_days"].strip()): (r, line)
+        for r, line in zip(outcomes.rows, outcomes.lines, strict=True)
+    }
+    covered: set[tuple[str, str, str, str]] = set()
+    for row, line in zip(table.rows, table.lines, strict=True):
+        sid, outcome, day, fld = (row[c].strip() for c in ("study_id", "outcome", "timepoint_days", "field"))
+        value = row["value"]
+        if outcome == "study":
+            target = study_rows.get(sid)
+            if target is None:
+                continue  # foreign key rule reports it
+            if fld not in target:
+                problems.append(Problem(table.display, line, "field", f"'{fld}' is not a column of {studies.display}"))
+            elif not _same_value(target[fld], value):
+                problems.append(
+                    Problem(
+                        table.display,
+                        line,
+                        "value",
+                        f"{value!r} differs from {studies.display} ({sid}, {fld} = {target[fld]!r}); correct one of them",
+                    )
+                )
+            continue
+        found = outcome_rows.get((sid, outcome, day))
+        if found is None:
+            problems.append(
+                Problem(
+                    table.display,
+                    line,
+                    "timepoint_days",
+                    f"no row ({sid}, {outcome}, day {day or '(empty)'}) in {outcomes.display}",
+                )
+            )
+            continue
+        target_row, _ = found
+        if fld not in NUMBER_COLUMNS:
+            problems.append(
+                Problem(table.display, line, "field", f"'{fld}' is not a number column of {outcomes.display}")
+            )
+            continue
+        if not _same_value(target_row[fld], value):
+            problems.append(
+                Problem(
+                    table.display,
+                    line,
+                    "value",
+                    f"{value!r} differs from {outcomes.display} line {found[1]} ({fld} = {target_row[fld]!r})",
+                )
+            )
+        covered.add((sid, outcome, day, fld))
+    for (sid, outcome, day), (row, line) in outcome_rows.items():
+        if row["check"].strip() == "unverified":
+            continue
+        for fld in NUMBER_COLUMNS:
+            if row.get(fld, "").strip() and (sid, outcome, day, fld) not in covered:
+                problems.append(
+                    Problem(
+                        outcomes.display,
+                        line,
+                        fld,
+                        f"no row in {table.display} gives the source of this number ({sid}, {outcome}, {fld})",
+                    )
+                )
+
+
+def check_data_dir(data_dir: Path) -> CheckedData:
+    """Read and check everything in a data folder; ``problems`` is empty when it is valid."""
     data_dir = Path(data_dir)
-    problems: list[Problem] = []
-    schemas = {}
-    for name in TABLES:
+    checked = CheckedData(data_dir, None)
+    problems = checked.problems
+    if not data_dir.is_dir():
+        problems.append(Problem(display_path(data_dir), 0, "-", "is not a folder (the review's data folder)"))
+        return checked
+    for name in (*TABLES, *OPTIONAL_TABLES):
         schema_path = data_dir / "schema" / f"{name}.schema.json"
-        if not schema_path.exists():
-            problems.append(Problem(_display_path(schema_path), 0, "-", "schema file is missing"))
-        else:
-            schemas[name] = load_table_schema(schema_path)
-    review = check_review(data_dir / "review.yaml", problems)
-    tables = {name: read_csv_text(data_dir / f"{name}.csv", problems) for name in TABLES}
-    bad = {
-        name: check_table(tables[name], schemas[name], problems) if tables[name] and name in schemas else set()
-        for name in TABLES
-    }
-    if (
-        tables["studies"]
-        and tables["outcomes"]
-        and "outcomes" in schemas
-        and not (set(schemas["outcomes"].field_names) - set(tables["outcomes"].header))
-    ):
-        check_cross_file(tables["studies"], tables["outcomes"], bad["outcomes"], review, problems)
-    outcome_keys = {str(o.get("key")) for o in (review or {}).get("outcomes", []) if isinstance(o, dict)}
-    checks = {
-        "screening": check_screening,
-        "risk_of_bias": lambda t, p: check_risk_of_bias(t, tables["studies"], p),
-        "discrepancies": check_discrepancies,
-        "grade": lambda t, p: check_known_outcomes(t, outcome_keys, p),
-    }
+        if schema_path.exists():
+            try:
+                checked.schemas[name] = load_table_schema(schema_path)
+            except (ValueError, KeyError, TypeError) as err:
+                problems.append(Problem(display_path(schema_path), 1, "-", f"not a valid Table Schema ({err})"))
+        elif name in TABLES or (data_dir / f"{name}.csv").exists():
+            problems.append(Problem(display_path(schema_path), 0, "-", "schema file is missing"))
+    for name, core in CORE_FIELDS.items():
+        schema = checked.schemas.get(name)
+        if schema is None:
+            continue
+        for column in core:
+            if column not in schema.field_names:
+                problems.append(
+                    Problem(
+                        display_path(schema.path or data_dir),
+                        1,
+                        column,
+                        f"the generator needs the column '{column}' in every review's {name} schema",
+                    )
+                )
+    study_columns = set(checked.schemas["studies"].field_names) if "studies" in checked.schemas else None
+    review, review_problems = check_review_file(
+        data_dir / "review.yaml", data_dir / "schema" / "review.schema.json", study_columns
+    )
+    checked.review = review
+    problems.extend(review_problems)
+    bad: dict[str, set[int]] = {}
+    for name in TABLES:
+        table = read_csv_text(data_dir / f"{name}.csv", problems)
+        if table is not None:
+            checked.tables[name] = table
+            if name in checked.schemas:
+                bad[name] = check_table(table, checked.schemas[name], problems)
+    studies, outcomes = checked.tables.get("studies"), checked.tables.get("outcomes")
+    outcomes_complete = (
+        outcomes is not None
+        and "outcomes" in checked.schemas
+        and not (set(checked.schemas["outcomes"].field_names) - set(outcomes.header))
+    )
+    if studies is not None and outcomes_complete and "study_id" in studies.header:
+        check_outcome_rows(studies, outcomes, bad.get("outcomes", set()), review, problems)
+    if studies is not None and "design" in studies.header:
+        for row, line in zip(studies.rows, studies.lines, strict=True):
+            if row["design"].strip() and row["design"].strip() not in DESIGNS:
+                problems.append(
+                    Problem(
+                        studies.display,
+                        line,
+                        "design",
+                        f"use one of: {', '.join(DESIGNS)} (GRADE and risk of bias depend on it)",
+                    )
+                )
+    outcome_keys = {o["key"] for o in (review or {}).get("outcomes", [])}
     for name in OPTIONAL_TABLES:
         path = data_dir / f"{name}.csv"
-        schema_path = data_dir / "schema" / f"{name}.schema.json"
-        if not path.exists() or not schema_path.exists():
+        schema = checked.schemas.get(name)
+        if not path.exists() or schema is None:
             continue
-        schema = load_table_schema(schema_path)
         table = read_csv_text(path, problems)
         if table is None:
             continue
+        checked.tables[name] = table
         check_table(table, schema, problems)
         if set(schema.field_names) - set(table.header):
             continue
-        check_foreign_keys(table, schema, tables, problems)
-        checks[name](table, problems)
-    return problems
+        check_foreign_keys(table, schema, checked.tables, problems)
+        if name == "screening":
+            check_screening(table, problems)
+        elif name == "risk_of_bias":
+            check_risk_of_bias(table, studies, problems)
+            check_known_outcomes(table, outcome_keys, problems)
+        elif name == "discrepancies":
+            check_discrepancies(table, problems)
+        elif name == "grade":
+            check_known_outcomes(table, outcome_keys, problems)
+        elif name == "provenance" and studies is not None and outcomes_complete:
+            check_known_outcomes(table, outcome_keys, problems)
+            check_provenance(table, studies, outcomes, problems)
+    return checked
+
+
+def validate_data_dir(data_dir: Path) -> list[Problem]:
+    """All problems in a data folder (empty list = valid)."""
+    return check_data_dir(data_dir).problems

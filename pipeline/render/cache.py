@@ -1,9 +1,12 @@
-"""Cache of executed pages, so an unchanged page is not run through a kernel again (~1 s each).
+"""Cache of executed pages: a page runs through a kernel again only when something it used changed.
 
-The key is a hash of everything an execution can depend on: the page's source, the
-execute defaults, the precomputed inputs under the build folder (results, tables, figures,
-data package) and the source of the modules pages call (``pipeline/report``). Any change
-to any of these re-executes the page; nothing else does.
+Each entry is keyed by the page: its source, the execute options, the code pages and renderers run
+(the import closure of ``pipeline.report.page`` and ``pipeline.render``) and the versions of the
+packages that execute and convert (ipykernel, nbformat, pandoc, typst). It stores the files the page
+read while it executed (recorded by :mod:`pipeline.report.page`) with their content hashes; the
+entry is used only while every one of those files still has the same content (or is still absent).
+So an edit to one outcome's data re-runs that outcome's page, the overview and the brief, and no other.
+Dates are never part of a cached page: the build date is added to the footer at conversion.
 """
 
 from __future__ import annotations
@@ -11,56 +14,77 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 
+from pipeline.build_deps import code_digest
 from pipeline.render.execute import PageMarkdown
 
-PAGE_INPUT_DIRS = ("results", "tables", "figures", "site-data")
-REPORT_CODE = Path(__file__).resolve().parents[1] / "report"
+PACKAGES = ("ipykernel", "jupyter_client", "nbformat", "pypandoc-binary", "typst", "matplotlib")
 
 
-def _hash_tree(digest, folder: Path) -> None:
-    if not folder.exists():
-        return
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode("utf-8"))
-        digest.update(path.read_bytes())
+@cache
+def renderer_key() -> str:
+    versions = []
+    for name in PACKAGES:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=none")
+    return code_digest(["pipeline.report.page", "pipeline.render.site"]) + ";" + ";".join(versions)
 
 
-def inputs_digest(build: Path) -> str:
-    """One hash of the build inputs and report code shared by every page (computed once per render)."""
-    digest = hashlib.sha256()
-    for name in PAGE_INPUT_DIRS:
-        _hash_tree(digest, build / name)
-    _hash_tree(digest, REPORT_CODE)
-    return digest.hexdigest()
-
-
-def page_key(qmd_text: str, execute_defaults: dict, shared: str) -> str:
+def page_key(qmd_text: str, execute_defaults: dict) -> str:
     digest = hashlib.sha256()
     digest.update(qmd_text.encode("utf-8"))
     digest.update(json.dumps(execute_defaults, sort_keys=True).encode("utf-8"))
-    digest.update(shared.encode("utf-8"))
+    digest.update(renderer_key().encode("utf-8"))
     return digest.hexdigest()
 
 
-def load(cache_dir: Path, key: str) -> PageMarkdown | None:
-    path = cache_dir / f"{key}.json"
+def _current(build: Path, rel: str) -> str:
+    try:
+        return hashlib.sha256((build / rel).read_bytes()).hexdigest()
+    except OSError:
+        return "absent"
+
+
+def _entry_path(cache_dir: Path, page: str) -> Path:
+    return cache_dir / (page.replace("/", "_") + ".json")
+
+
+def load(cache_dir: Path, page: str, key: str, build: Path) -> PageMarkdown | None:
+    """The cached page, or None when the page or anything it read has changed."""
+    path = _entry_path(cache_dir, page)
     if not path.exists():
         return None
-    raw = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if raw.get("key") != key:
+        return None
+    if any(_current(build, rel) != digest for rel, digest in raw["reads"].items()):
+        return None
     return PageMarkdown(
-        raw["markdown"], raw["front_matter"], {name: base64.b64decode(data) for name, data in raw["assets"].items()}
+        raw["markdown"],
+        raw["front_matter"],
+        {name: base64.b64decode(data) for name, data in raw["assets"].items()},
+        raw["reads"],
     )
 
 
-def store(cache_dir: Path, key: str, page: PageMarkdown) -> None:
+def store(cache_dir: Path, page: str, key: str, rendered: PageMarkdown) -> None:
     cache_dir.mkdir(parents=True, exist_ok=True)
     payload = {
-        "markdown": page.markdown,
-        "front_matter": page.front_matter,
-        "assets": {name: base64.b64encode(data).decode("ascii") for name, data in page.assets.items()},
+        "key": key,
+        "reads": rendered.reads,
+        "markdown": rendered.markdown,
+        "front_matter": rendered.front_matter,
+        "assets": {name: base64.b64encode(data).decode("ascii") for name, data in rendered.assets.items()},
     }
-    tmp = cache_dir / f".{key}.tmp"
+    path = _entry_path(cache_dir, page)
+    tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(payload), encoding="utf-8")
-    tmp.replace(cache_dir / f"{key}.json")
+    tmp.replace(path)

@@ -1,25 +1,35 @@
-"""Execute a notebook with nbclient on a python3 (ipykernel) kernel and turn its outputs into pandoc Markdown."""
+"""Execute pages on warm Jupyter kernels and turn their outputs into pandoc Markdown.
+
+One :class:`KernelWorker` per core keeps a python3 (ipykernel) kernel running and executes page
+after page on it (the namespace is reset between pages, imported modules stay loaded), so a page
+costs its own cells, not a kernel start. Kernels talk over the IPC transport (no TCP ports, no
+"running over TCP without encryption" warning). A hidden last cell reports the build files the page
+read, which keys the page cache (:mod:`pipeline.render.cache`).
+"""
 
 from __future__ import annotations
 
 import base64
+import json
 import os
+import queue
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from jupyter_client.manager import KernelManager
 
-from pipeline.render.qmd import QmdDocument, to_notebook
+from pipeline.render.qmd import QmdDocument
 
 KERNEL_TIMEOUT_S = 300
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+READS_MARKER = "@@PIPELINE_READS@@"
 
 
 class RenderError(RuntimeError):
-    pass
+    """A page could not be rendered; the first line of the message is meant for the user."""
 
 
 @dataclass
@@ -29,32 +39,94 @@ class PageMarkdown:
     markdown: str
     front_matter: dict
     assets: dict[str, bytes] = field(default_factory=dict)
+    reads: dict[str, str] = field(default_factory=dict)  # build-relative path -> sha256 or "absent"
 
 
-def execute_notebook(
-    nb: nbformat.NotebookNode, cwd: Path, env: dict[str, str] | None = None, source: str = "notebook"
-) -> nbformat.NotebookNode:
-    old = {k: os.environ.get(k) for k in (env or {})}
-    os.environ.update(env or {})  # the kernel inherits the environment of this process
-    try:
-        client = NotebookClient(
-            nb,
-            timeout=KERNEL_TIMEOUT_S,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(cwd)}},
-            shutdown_kernel="immediate",
-            allow_errors=False,
-        )
-        client.execute()
-    except CellExecutionError as err:
-        raise RenderError(f"{source}: a code cell failed:\n{ANSI.sub('', str(err))}") from err
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    return nb
+# Run once in every kernel, hidden: vector figures (as Quarto's fig-format: svg), a record of every
+# file opened under the build folder, and no warnings on stderr.
+SETUP_CELL = """\
+import warnings as _w
+_w.filterwarnings("ignore")
+try:
+    import matplotlib_inline.backend_inline as _bi
+    _bi.set_matplotlib_formats("svg")
+except ImportError:
+    pass
+"""
+BEGIN_PAGE = "from pipeline.report import page as _page; _page.begin()"
+END_PAGE = f"from pipeline.report import page as _page; print('{READS_MARKER}' + _page.end())"
+RESET = "%reset -f"
+
+
+class KernelWorker:
+    """A python3 kernel kept warm for executing page after page."""
+
+    def __init__(self, cwd: Path, env: dict[str, str]):
+        self.cwd = cwd
+        self.runtime = tempfile.mkdtemp(prefix="kernels-")
+        self.km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(self.runtime, "k"))
+        kernel_env = {
+            **os.environ,
+            **env,
+            "PYTHONWARNINGS": "ignore",
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        }
+        self.km.start_kernel(cwd=str(cwd), env=kernel_env, extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=120)
+        self._run(SETUP_CELL, "kernel setup")
+
+    def _run(self, code: str, where: str) -> list:
+        """Execute code; return its outputs as nbformat output nodes; raise RenderError on an error."""
+        msg_id = self.kc.execute(code, store_history=False, allow_stdin=False)
+        outputs: list = []
+        while True:
+            try:
+                msg = self.kc.get_iopub_msg(timeout=KERNEL_TIMEOUT_S)
+            except queue.Empty as err:
+                raise RenderError(f"{where}: no answer from the kernel within {KERNEL_TIMEOUT_S} s") from err
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind = msg["header"]["msg_type"]
+            if kind == "status" and msg["content"]["execution_state"] == "idle":
+                break
+            if kind in ("stream", "display_data", "execute_result", "error"):
+                out = nbformat.v4.output_from_msg(msg)
+                if kind == "error":
+                    trace = ANSI.sub("", "\n".join(out.get("traceback", [])))
+                    raise RenderError(f"{where}: {out.ename}: {out.evalue}\n{trace}")
+                outputs.append(out)
+            elif kind == "clear_output":
+                outputs.clear()
+        return outputs
+
+    def execute_page(self, doc: QmdDocument) -> tuple[nbformat.NotebookNode, dict[str, str]]:
+        """Run a page's cells; return the notebook with outputs and the files the page read."""
+        from pipeline.render.qmd import to_notebook
+
+        nb = to_notebook(doc)
+        self._run(RESET, f"{doc.path.name}: reset")
+        self._run(BEGIN_PAGE, f"{doc.path.name}: setup")
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            cell.outputs = self._run(cell.source, f"{doc.path.name}, code cell {index + 1}")
+        reads: dict[str, str] = {}
+        for out in self._run(END_PAGE, f"{doc.path.name}: reads"):
+            text = out.get("text", "")
+            if READS_MARKER in text:
+                reads = json.loads(text.split(READS_MARKER, 1)[1])
+        return nb, reads
+
+    def shutdown(self) -> None:
+        try:
+            self.kc.stop_channels()
+            self.km.shutdown_kernel(now=True)
+        finally:
+            import shutil
+
+            shutil.rmtree(self.runtime, ignore_errors=True)
 
 
 def _option(cell_opts: dict, defaults: dict, key: str, fallback):
@@ -115,30 +187,8 @@ def notebook_to_markdown(nb: nbformat.NotebookNode, page_stem: str, execute_defa
                     parts.append("```{=html}\n" + data["text/html"] + "\n```")
                 elif "text/plain" in data:
                     parts.append(_fenced(data["text/plain"]))
-            elif out.output_type == "error":
-                raise RenderError(f"{page_stem}: cell raised {out.ename}: {out.evalue}")
     return PageMarkdown(
         "\n\n".join(p.strip("\n") for p in parts if p.strip()) + "\n",
         nb.metadata.get("quarto", {}).get("front_matter", {}),
         assets,
     )
-
-
-# Run first in every kernel, hidden: vector figures (as Quarto's fig-format: svg would give).
-SETUP_CELL = """\
-try:
-    import matplotlib_inline.backend_inline as _bi
-    _bi.set_matplotlib_formats("svg")
-    del _bi
-except ImportError:
-    pass
-"""
-
-
-def render_markdown(doc: QmdDocument, cwd: Path, env: dict[str, str], execute_defaults: dict) -> PageMarkdown:
-    nb = to_notebook(doc)
-    setup = nbformat.v4.new_code_cell(SETUP_CELL)
-    setup.metadata["quarto"] = {"include": False}
-    nb.cells.insert(0, setup)
-    nb = execute_notebook(nb, cwd, env, source=str(doc.path))
-    return notebook_to_markdown(nb, doc.path.stem, execute_defaults)

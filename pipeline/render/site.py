@@ -1,22 +1,27 @@
-"""Render the Quarto project in ``reports/`` to a site folder, through Quarto or the embedded back end.
+"""Render a review's Quarto project (``build/<review>/site-src``) to its site, through Quarto or the
+embedded back end, into a staging folder that replaces the site only when every page succeeded.
 
-Both back ends read the same ``.qmd`` files and ``_quarto.yml``. The site is built in a
-temporary folder beside the target and swapped in only when every page succeeded, so a
-failed build leaves the last good site in place.
-
-Embedded back end: qmd -> notebook (nbformat) -> executed (nbclient, ipykernel) ->
-pandoc Markdown (+ figure files next to the page) -> pandoc (from pypandoc-binary)
--> HTML with one site template, or Typst -> PDF with the ``typst`` package.
+Embedded back end: each page runs on a warm kernel (one per core, pages in parallel) unless its
+cache entry is still valid (:mod:`pipeline.render.cache`); the Markdown goes through pandoc (from
+pypandoc-binary) to HTML with one site template, or to Typst and the ``typst`` package to PDF.
+A lock keeps two renders of one build from running at once; published folders are 0755 and files
+0644 (a Pages deployment refuses folders others cannot read).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import html
 import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -25,11 +30,11 @@ import typst
 import yaml
 
 from pipeline.render import cache as render_cache
-from pipeline.render.execute import RenderError, render_markdown
-from pipeline.render.qmd import parse_qmd
+from pipeline.render.execute import KernelWorker, PageMarkdown, RenderError, notebook_to_markdown
+from pipeline.render.qmd import QmdDocument, parse_qmd
 
 TEMPLATES = Path(__file__).parent / "templates"
-TYPST_FONT = "Libertinus Serif"  # shipped inside typst; with ignore_system_fonts the PDF is the same on every machine
+TYPST_FONT = "Libertinus Serif"  # shipped inside typst; with ignore_system_fonts the PDF is the same everywhere
 
 
 def choose_renderer(requested: str) -> str:
@@ -44,8 +49,8 @@ def choose_renderer(requested: str) -> str:
     return requested
 
 
-def load_project(reports: Path) -> dict:
-    return yaml.safe_load((reports / "_quarto.yml").read_text(encoding="utf-8")) or {}
+def load_project(project_dir: Path) -> dict:
+    return yaml.safe_load((project_dir / "_quarto.yml").read_text(encoding="utf-8")) or {}
 
 
 def page_format(front_matter: dict) -> str:
@@ -59,19 +64,41 @@ def output_name(qmd: str, fmt: str) -> str:
     return Path(qmd).with_suffix(".pdf" if fmt == "typst" else ".html").name
 
 
-def stage_figures(build: Path, target: Path) -> None:
-    """Copy the figures stage's files to ``target/figures`` (pages reference ``figures/...``)."""
-    src = build / "figures"
-    if src.exists():
-        shutil.copytree(src, target / "figures", dirs_exist_ok=True)
+@contextlib.contextmanager
+def render_lock(build: Path):
+    """One render per build folder at a time; a second one stops with a clear message."""
+    build.mkdir(parents=True, exist_ok=True)
+    with open(build / ".render.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as err:
+            raise RenderError(
+                f"another build is rendering {build} right now; wait for it to finish (two at once could mix the site)"
+            ) from err
+        yield
+
+
+def publish_permissions(root: Path) -> None:
+    """Folders 0755 and files 0644, whatever the umask or mkdtemp gave them."""
+    os.chmod(root, 0o755)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for d in dirnames:
+            os.chmod(os.path.join(dirpath, d), 0o755)
+        for f in filenames:
+            os.chmod(os.path.join(dirpath, f), 0o644)
 
 
 def footer_text(build: Path, project: dict) -> str:
-    index_path = build / "results" / "index.json"
     parts = [html.escape(str(project.get("website", {}).get("page-footer", "")))]
+    index_path = build / "results" / "index.json"
     if index_path.exists():
         index = json.loads(index_path.read_text(encoding="utf-8"))
         parts.append(f"Data version {html.escape(index.get('data_hash', '')[:12])}")
+    current = build / "changes" / "current.json"
+    if current.exists():
+        info = json.loads(current.read_text(encoding="utf-8"))
+        if info.get("citation"):
+            parts.append("How to cite: " + html.escape(info["citation"]))
     parts.append(f"Built {date.today().isoformat()}")
     return " · ".join(p for p in parts if p)
 
@@ -97,16 +124,15 @@ def _nav(project: dict, formats: dict[str, str], current: str) -> list[dict]:
     return nav
 
 
-def _after_body(reports: Path, project: dict) -> list[str]:
-    """Quarto's ``format.html.include-after-body`` files, passed to pandoc the same way."""
+def _after_body(project_dir: Path, project: dict) -> list[str]:
     html_format = (project.get("format") or {}).get("html") or {}
     files = html_format.get("include-after-body") or []
-    return [str(reports / f) for f in ([files] if isinstance(files, str) else files)]
+    return [str(project_dir / f) for f in ([files] if isinstance(files, str) else files)] + [
+        str(TEMPLATES / "site.js.html")
+    ]
 
 
-def _pandoc_html(
-    markdown: str, front: dict, project: dict, nav: list[dict], footer: str, after_body: list[str] | None = None
-) -> str:
+def _pandoc_html(markdown: str, front: dict, project: dict, nav: list[dict], footer: str, after_body: list[str]) -> str:
     site_title = project.get("website", {}).get("title", "")
     args = [
         "--standalone",
@@ -124,7 +150,7 @@ def _pandoc_html(
     ]
     if front.get("toc"):
         args.append("--toc")
-    args += [f"--include-after-body={path}" for path in after_body or []]
+    args += [f"--include-after-body={path}" for path in after_body]
     meta = {"title": front.get("title", ""), "subtitle": front.get("subtitle", ""), "nav": nav}
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8") as fh:
         yaml.safe_dump(meta, fh)
@@ -141,7 +167,9 @@ def _typst_pdf(markdown: str, front: dict, workdir: Path, stem: str) -> bytes:
     typst_opts = front.get("format", {}).get("typst", {}) if isinstance(front.get("format"), dict) else {}
     args = [
         "--standalone",
+        "--columns=2000",  # pipe tables keep automatic column widths: Typst sizes columns to their content
         f"--lua-filter={TEMPLATES / 'crossref.lua'}",
+        f"--template={TEMPLATES / 'brief.typ'}",
         "--variable",
         f"papersize={typst_opts.get('papersize', 'a4')}",
         "--variable",
@@ -151,8 +179,7 @@ def _typst_pdf(markdown: str, front: dict, workdir: Path, stem: str) -> bytes:
         "--metadata",
         f"title={front.get('title', '')}",
     ]
-    margin = typst_opts.get("margin", {"x": "1.6cm", "y": "1.4cm"})
-    for key, value in margin.items():
+    for key, value in typst_opts.get("margin", {"x": "1.6cm", "y": "1.4cm"}).items():
         args += ["--variable", f"margin.{key}={value}"]
     source = pypandoc.convert_text(markdown, "typst", format="markdown", extra_args=args)
     typ = workdir / f"{stem}.typ"
@@ -160,84 +187,172 @@ def _typst_pdf(markdown: str, front: dict, workdir: Path, stem: str) -> bytes:
     try:
         return typst.compile(str(typ), root=str(workdir), ignore_system_fonts=True)
     except RuntimeError as err:
-        raise RenderError(f"{stem}: typst could not compile the PDF: {err}") from err
+        raise RenderError(f"{stem}: typst could not compile the PDF: {str(err).splitlines()[0]}") from err
 
 
-def render_embedded(reports: Path, build: Path, out: Path, pages: list[str] | None = None) -> list[Path]:
-    project = load_project(reports)
+def stage_assets(build: Path, target: Path) -> None:
+    """Figures, the data package, editions and the feed, as the pages link them."""
+    for name, dest in (("figures", "figures"), ("site-data", "data")):
+        src = build / name
+        if src.exists():
+            shutil.copytree(src, target / dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*"))
+    changes = build / "changes"
+    if (changes / "feed.xml").exists():
+        shutil.copy(changes / "feed.xml", target / "feed.xml")
+    if (changes / "editions").exists():
+        shutil.copytree(changes / "editions", target / "editions", dirs_exist_ok=True)
+
+
+def _execute_pages(
+    docs: dict[str, QmdDocument], todo: list[str], project_dir: Path, env: dict[str, str], jobs: int
+) -> dict[str, PageMarkdown | BaseException]:
+    """Execute pages in parallel, one warm kernel per worker thread."""
+    results: dict[str, PageMarkdown | BaseException] = {}
+    lock = threading.Lock()
+    pending = list(todo)
+    execute_defaults = env.pop("__execute_defaults__", "{}")
+
+    def worker() -> None:
+        kernel = None
+        try:
+            while True:
+                with lock:
+                    if not pending:
+                        return
+                    page = pending.pop(0)
+                start = time.perf_counter()
+                try:
+                    if kernel is None:
+                        kernel = KernelWorker(project_dir, env)
+                    nb, reads = kernel.execute_page(docs[page])
+                    rendered = notebook_to_markdown(nb, Path(page).stem, json.loads(execute_defaults))
+                    rendered.reads = reads
+                    results[page] = rendered
+                    print(f"render: {page:<28} executed {time.perf_counter() - start:5.1f} s", flush=True)
+                except BaseException as err:  # reported after the other pages finish
+                    results[page] = err
+        finally:
+            if kernel is not None:
+                kernel.shutdown()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, min(jobs, len(todo))))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def render_embedded(
+    project_dir: Path, build: Path, out: Path, pages: list[str] | None = None, jobs: int | None = None
+) -> list[Path]:
+    project = load_project(project_dir)
     page_list = pages or project.get("project", {}).get("render", [])
     execute_defaults = project.get("execute", {})
-    env = {"PIPELINE_BUILD": str(build.resolve())}
-    docs = {p: parse_qmd(reports / p) for p in page_list}
+    docs = {p: parse_qmd(project_dir / p) for p in page_list}
     formats = {p: page_format(d.front_matter) for p, d in docs.items()}
+    cache_dir = build / "render-cache"
+    keys = {p: render_cache.page_key((project_dir / p).read_text(encoding="utf-8"), execute_defaults) for p in docs}
+    rendered: dict[str, PageMarkdown] = {}
+    for p in docs:
+        hit = render_cache.load(cache_dir, p, keys[p], build)
+        if hit is not None:
+            rendered[p] = hit
+            print(f"render: {p:<28} cached", flush=True)
+    todo = [p for p in docs if p not in rendered]
+    jobs = jobs or os.cpu_count() or 1
+    env = {"PIPELINE_BUILD": str(build.resolve()), "__execute_defaults__": json.dumps(execute_defaults)}
+    failures = []
+    for page, outcome in _execute_pages(docs, todo, project_dir.resolve(), env, jobs).items():
+        if isinstance(outcome, BaseException):
+            failures.append((page, outcome))
+        else:
+            rendered[page] = outcome
+            render_cache.store(cache_dir, page, keys[page], outcome)
+    if failures:
+        page, err = failures[0]
+        log = build / "render-error.log"
+        log.write_text("\n\n".join(f"{p}:\n{e}" for p, e in failures), encoding="utf-8")
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise RenderError(f"{page} failed: {first} (details in {log})")
+    stage_assets(build, out)
+    shutil.copy(TEMPLATES / "style.css", out / "style.css")
     footer = footer_text(build, project)
-    stage_figures(build, out)
-    css = TEMPLATES / "style.css"
-    shutil.copy(css, out / "style.css")
+    after = _after_body(project_dir, project)
     written = []
     with tempfile.TemporaryDirectory(prefix="render-") as scratch:
         workdir = Path(scratch)
-        stage_figures(build, workdir)
-        shared = render_cache.inputs_digest(build)
-        cache_dir = build / "render-cache"
-        for page, doc in docs.items():
-            key = render_cache.page_key((reports / page).read_text(encoding="utf-8"), execute_defaults, shared)
-            rendered = render_cache.load(cache_dir, key)
-            if rendered is None:
-                rendered = render_markdown(doc, cwd=reports.resolve(), env=env, execute_defaults=execute_defaults)
-                render_cache.store(cache_dir, key, rendered)
-            else:
-                print(f"render: {page} unchanged, executed result reused from the cache")
-            for name, payload in rendered.assets.items():
+        stage_assets(build, workdir)
+
+        def convert(page: str) -> Path:
+            result = rendered[page]
+            for name, payload in result.assets.items():
                 for root in (out, workdir):
                     (root / name).parent.mkdir(parents=True, exist_ok=True)
                     (root / name).write_bytes(payload)
             target = out / output_name(page, formats[page])
             if formats[page] == "typst":
-                target.write_bytes(_typst_pdf(rendered.markdown, doc.front_matter, workdir, Path(page).stem))
+                target.write_bytes(_typst_pdf(result.markdown, docs[page].front_matter, workdir, Path(page).stem))
             else:
                 nav = _nav(project, formats, target.name)
-                html = _pandoc_html(
-                    rendered.markdown, doc.front_matter, project, nav, footer, _after_body(reports, project)
+                target.write_text(
+                    _pandoc_html(result.markdown, docs[page].front_matter, project, nav, footer, after),
+                    encoding="utf-8",
                 )
-                target.write_text(html, encoding="utf-8")
-            written.append(target)
+            return target
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            written = list(pool.map(convert, list(docs)))
     return written
 
 
-def render_quarto(reports: Path, build: Path, out: Path) -> None:
-    """``quarto render`` with the Jupyter engine; figures staged into the project as resources first."""
-    stage_figures(build, reports)
-    env = {**os.environ, "PIPELINE_BUILD": str(build.resolve())}
-    cmd = ["quarto", "render", str(reports), "--output-dir", str(out.resolve())]
+def render_quarto(project_dir: Path, build: Path, out: Path) -> None:
+    """``quarto render`` with the Jupyter engine on the venv's interpreter; assets staged as resources."""
+    stage_assets(build, project_dir)
+    env = {**os.environ, "PIPELINE_BUILD": str(build.resolve()), "QUARTO_PYTHON": sys.executable}
+    cmd = ["quarto", "render", str(project_dir), "--output-dir", str(out.resolve())]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise RenderError(f"quarto render failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+        log = build / "render-error.log"
+        log.write_text(proc.stdout + "\n" + proc.stderr, encoding="utf-8")
+        raise RenderError(f"quarto render failed (exit {proc.returncode}); details in {log}")
 
 
-def render_site(reports: Path, build: Path, site: Path, renderer: str = "auto", pages: list[str] | None = None) -> str:
-    """Build into a temporary folder and replace ``site`` only if everything succeeded."""
+def render_site(
+    project_dir: Path,
+    build: Path,
+    site: Path,
+    renderer: str = "auto",
+    pages: list[str] | None = None,
+    jobs: int | None = None,
+) -> str:
+    """Build into a staging folder beside ``site`` and swap it in only if every page succeeded."""
     chosen = choose_renderer(renderer)
     site = Path(site)
     site.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{site.name}-", dir=site.parent))
-    try:
-        if chosen == "quarto":
-            render_quarto(reports, build, tmp)
-        else:
-            render_embedded(reports, build, tmp, pages)
-        data_dir = build / "site-data"
-        if data_dir.exists():
-            shutil.copytree(data_dir, tmp / "data", dirs_exist_ok=True)
-        old = site.with_name(f".{site.name}-old")
-        if old.exists():
-            shutil.rmtree(old)
-        if site.exists():
-            site.rename(old)
-        tmp.rename(site)
-        if old.exists():
-            shutil.rmtree(old)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+    with render_lock(Path(build)):
+        for stale in site.parent.glob(f".{site.name}-staging-*"):  # left by an interrupted render
+            shutil.rmtree(stale, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{site.name}-staging-", dir=site.parent))
+        try:
+            start = time.perf_counter()
+            if chosen == "quarto":
+                render_quarto(project_dir, build, tmp)
+            else:
+                render_embedded(project_dir, build, tmp, pages, jobs)
+                if (build / "site-data").exists() and not (tmp / "data").exists():
+                    shutil.copytree(build / "site-data", tmp / "data")
+            publish_permissions(tmp)
+            old = site.with_name(f".{site.name}-old")
+            if old.exists():
+                shutil.rmtree(old)
+            if site.exists():
+                site.rename(old)
+            tmp.rename(site)
+            if old.exists():
+                shutil.rmtree(old)
+            print(f"render: site in {site} ({chosen}, {time.perf_counter() - start:.1f} s)")
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
     return chosen

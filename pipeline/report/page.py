@@ -1,116 +1,156 @@
-"""What a ``.qmd`` page calls: load precomputed results and show them. No computation here.
+"""What a ``.qmd`` page calls: show precomputed fragments and figures. No computation here.
 
-The build folder is taken from ``PIPELINE_BUILD`` (set by both renderers), falling back to
-``../build`` relative to ``reports/``.
+The build folder is taken from ``PIPELINE_BUILD`` (set by both renderers). Every file a page reads
+or looks for is recorded (:data:`READS`), so the renderer re-executes a page only when one of them
+changed; pages must therefore read the build only through these functions.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
 
 from IPython.display import Markdown, display
 
-from pipeline.report.markdown_text import escape_markdown
+READS: dict[str, str] = {}  # build-relative path -> sha256 of its bytes, or "absent"
+OPENED: set[str] = set()  # build-relative paths opened by any code of the page (audit hook)
+_HOOKED: list[bool] = []
 
 
 def build_dir() -> Path:
     return Path(os.environ.get("PIPELINE_BUILD", "../build"))
 
 
-def results(key: str) -> dict:
-    """The analysis results for one outcome (``build/results/<key>.json``)."""
-    return json.loads((build_dir() / "results" / f"{key}.json").read_text(encoding="utf-8"))
+def _read(relative: str) -> str | None:
+    path = build_dir() / relative
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        READS[relative] = "absent"
+        return None
+    READS[relative] = hashlib.sha256(data).hexdigest()
+    return data.decode("utf-8")
 
 
-def index() -> dict:
-    return json.loads((build_dir() / "results" / "index.json").read_text(encoding="utf-8"))
+def _attr(text: str) -> str:
+    return text.replace("\\", "").replace('"', "'").replace("\n", " ")
 
 
-def show(name: str) -> None:
-    """Display a Markdown fragment written by the tables stage (``build/tables/<name>.md``)."""
-    display(Markdown((build_dir() / "tables" / f"{name}.md").read_text(encoding="utf-8")))
+def fragment(name: str, folder: str = "tables") -> str:
+    """The text of a fragment (``<folder>/<name>.md``: tables stage, or ``changes`` for editions); empty when absent."""
+    return _read(f"{folder}/{name}.md") or ""
 
 
-def show_forest(key: str, caption: str, label: str = "fig-forest") -> None:
-    """Display the forest plot of an outcome as a figure with a caption, a cross-reference label and alt text."""
-    alt = (build_dir() / "figures" / f"forest_{key}.alt.txt").read_text(encoding="utf-8")
-    alt_attr = alt.replace("\\", "").replace('"', "'")
-    display(Markdown(f'![{escape_markdown(caption)}](figures/forest_{key}.svg){{#{label} fig-alt="{alt_attr}"}}'))
+def show(name: str, folder: str = "tables") -> None:
+    """Display a Markdown fragment written by the tables (or editions) stage."""
+    text = fragment(name, folder)
+    if text.strip():
+        display(Markdown(text))
 
 
-def outcome_keys(exclude: tuple[str, ...] = ()) -> list[str]:
-    """Analysed outcomes in review.yaml order, minus ``exclude``."""
-    return [o["key"] for o in index()["outcomes"] if o.get("analysed") and o["key"] not in exclude]
-
-
-def show_outcome_section(key: str) -> None:
-    """Heading, plain-language reading, forest plot and tables of one outcome."""
-    result = results(key)
-    display(Markdown(f"## {escape_markdown(result['outcome']['label'])} {{#{key}}}"))
-    show(f"{key}_summary")
-    if result["studies"]:
-        timepoint = result["outcome"]["timepoint"].get("label", "")
-        slug = key.replace("_", "-")
-        show_forest(key, f"{result['outcome']['label']}: {timepoint}.", label=f"fig-forest-{slug}")
-        show(f"{key}_provenance")
-        show(f"{key}_studies")
-        show(f"{key}_pooled")
-        display(Markdown("### Subgroups"))
-        for variable, title in (("msc_source_group", "MSC source"), ("design", "design")):
-            if figure_exists(f"forest_{key}_by_{variable}"):
-                show_figure(
-                    f"forest_{key}_by_{variable}",
-                    f"{result['outcome']['label']} by {title}, with subtotals and the test for subgroup differences.",
-                    f"fig-{slug}-by-{variable.replace('_', '-')}",
-                )
-        display(Markdown("### Sensitivity analyses"))
-        show(f"{key}_sensitivity")
-    display(Markdown("**Trials without usable data for this outcome**"))
-    show(f"{key}_not_analysed")
-
-
-def show_figure(stem: str, caption: str, label: str) -> None:
-    """Display a figure from the figures stage (``figures/<stem>.svg``) with its stored alt text."""
-    alt_file = build_dir() / "figures" / f"{stem}.alt.txt"
-    alt = alt_file.read_text(encoding="utf-8") if alt_file.exists() else caption
-    alt_attr = alt.replace("\\", "").replace('"', "'")
-    display(Markdown(f'![{escape_markdown(caption)}](figures/{stem}.svg){{#{label} fig-alt="{alt_attr}"}}'))
+def show_if(name: str, heading: str, folder: str = "tables") -> None:
+    """A heading and the fragment, only when the fragment has content."""
+    text = fragment(name, folder)
+    if text.strip():
+        display(Markdown(f"{heading}\n\n{text}"))
 
 
 def figure_exists(stem: str) -> bool:
-    return (build_dir() / "figures" / f"{stem}.svg").exists()
+    return _read(f"figures/{stem}.alt.txt") is not None
 
 
-def edition() -> None:
-    """Edition line: build date and data version (hash of data/)."""
-    from datetime import date
+def show_figure(stem: str, caption: str, label: str, otherwise: str = "") -> None:
+    """A figure from the figures stage with its caption, cross-reference label and stored alt text."""
+    from pipeline.markdown import escape_markdown
 
-    info = index()
-    display(
-        Markdown(
-            f"*Edition of {date.today().isoformat()} · data version `{info.get('data_hash', '')[:12]}` · "
-            f"{info.get('n_studies', 0)} trials in the data*"
+    alt = _read(f"figures/{stem}.alt.txt")
+    if alt is None:
+        if otherwise:
+            display(Markdown(otherwise))
+        return
+    display(Markdown(f'![{escape_markdown(caption)}](figures/{stem}.svg){{#{label} fig-alt="{_attr(alt)}"}}'))
+
+
+def labels() -> dict:
+    text = _read("tables/labels.json")
+    return json.loads(text) if text else {}
+
+
+def outcome(key: str) -> None:
+    """The whole body of an outcome page, in the order a Cochrane reader expects."""
+    from pipeline.markdown import escape_markdown
+
+    info = json.loads(_read(f"tables/{key}_page.json") or "{}")
+    label = escape_markdown(info.get("label", key))
+    show(f"{key}_summary")
+    if not info.get("k"):
+        display(Markdown("**Trials without usable data for this outcome**"))
+        show(f"{key}_not_analysed")
+        return
+    slug = key.replace("_", "-")
+    display(Markdown("## Forest plot"))
+    pages = info.get("pages", 1)
+    show_figure(f"forest_{key}", f"{info.get('label', key)}: {info.get('timepoint', '')}.", f"fig-forest-{slug}")
+    if pages > 1:
+        display(Markdown(f"The plot shows the first trials and the pooled rows; all {info['k']} trials, page by page:"))
+        for i in range(1, pages + 1):
+            show_figure(
+                f"forest_{key}_page{i}", f"{info.get('label', key)}, page {i} of {pages}.", f"fig-forest-{slug}-p{i}"
+            )
+    show(f"{key}_provenance")
+    display(Markdown("## Trials and their data"))
+    show(f"{key}_studies")
+    display(Markdown("**Trials without usable data for this outcome**"))
+    show(f"{key}_not_analysed")
+    display(Markdown("## Pooled results"))
+    show(f"{key}_pooled")
+    show(f"{key}_headline")
+    if figure_exists(f"forest_{key}_rob"):
+        display(Markdown("## Risk of bias beside the effects"))
+        show_figure(
+            f"forest_{key}_rob",
+            f"{info.get('label', key)} with each trial's risk-of-bias judgements.",
+            f"fig-{slug}-rob",
         )
-    )
-
-
-def show_sof() -> None:
-    show("sof")
-
-
-def show_rob_table(tool: str) -> None:
-    show(f"rob_{'rob2' if tool == 'RoB 2' else 'robins_i'}")
+    subgroups = info.get("subgroups", [])
+    if subgroups:
+        display(Markdown("## Subgroups"))
+        for column, title in subgroups:
+            show_figure(
+                f"forest_{key}_by_{column}",
+                f"{info.get('label', key)} by {title}, with subtotals and the test for subgroup differences.",
+                f"fig-{slug}-by-{column.replace('_', '-')}",
+            )
+    display(Markdown("## Sensitivity analyses"))
+    show(f"{key}_sensitivity")
+    if figure_exists(f"cumulative_{key}"):
+        show_figure(
+            f"cumulative_{key}",
+            f"Cumulative meta-analysis of {label.lower()}, in order of publication.",
+            f"fig-{slug}-cumulative",
+        )
+    if figure_exists(f"sequential_{key}"):
+        display(Markdown("## Trial sequential analysis (secondary display)"))
+        display(
+            Markdown(
+                "The Cochrane Handbook (chapter 22) advises against basing conclusions on trial sequential analysis; "
+                "it is shown beside GRADE, not instead of it."
+            )
+        )
+        show_figure(f"sequential_{key}", f"Trial sequential analysis of {label.lower()}.", f"fig-{slug}-tsa")
+        show(f"{key}_sequential")
+    if figure_exists(f"funnel_{key}"):
+        display(Markdown("## Small-study effects"))
+        show_figure(f"funnel_{key}", f"Funnel plot of {label.lower()}.", f"fig-{slug}-funnel")
 
 
 def show_downloads() -> None:
     """The data package's resources as a table of links (``data/`` on the site)."""
-    import pandas as pd
+    from pipeline.markdown import escape_markdown, markdown_table
 
-    from pipeline.report.markdown_text import markdown_table
-
-    package = json.loads((build_dir() / "site-data" / "datapackage.json").read_text(encoding="utf-8"))
+    package = json.loads(_read("site-data/datapackage.json") or '{"resources": []}')
     rows = [
         {
             "File": f"[{escape_markdown(r['path'])}](data/{r['path']})",
@@ -123,7 +163,39 @@ def show_downloads() -> None:
         Markdown(
             "The raw tables, their schemas and every computed result, described by a Frictionless "
             "[datapackage.json](data/datapackage.json) (version "
-            f"`{escape_markdown(package.get('version', ''))}`).\n\n"
-            + markdown_table(pd.DataFrame(rows), escape_columns=[])
+            f"`{escape_markdown(package.get('version', ''))}`).\n\n" + markdown_table(rows, escape=False)
         )
     )
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event != "open" or not isinstance(args[0], str | bytes | os.PathLike):
+        return
+    try:
+        path = os.path.realpath(os.fsdecode(args[0]))
+        root = os.path.realpath(build_dir())
+    except (TypeError, ValueError):
+        return
+    if path.startswith(root + os.sep):
+        OPENED.add(os.path.relpath(path, root))
+
+
+def begin() -> None:
+    """Start recording what a page reads (the renderer calls this before a page's cells)."""
+    import sys
+
+    READS.clear()
+    OPENED.clear()
+    if not _HOOKED:
+        sys.addaudithook(_audit)
+        _HOOKED.append(True)
+
+
+def end() -> str:
+    """Everything the page read, with content hashes (the renderer's hidden last cell prints it)."""
+    for rel in sorted(OPENED - set(READS)):
+        try:
+            READS[rel] = hashlib.sha256((build_dir() / rel).read_bytes()).hexdigest()
+        except OSError:
+            READS[rel] = "absent"
+    return json.dumps(READS, sort_keys=True)

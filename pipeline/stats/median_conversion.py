@@ -69,3 +69,46 @@ def mean_sd_from_median(n, median, q1=None, q3=None, minimum=None, maximum=None)
         mean = w * (a + b) / 2 + (1 - w) * m
         return EstimatedMoments(mean, (b - a) / _xi(n), "S1", "mean: Luo 2018 (S1); SD: Wan 2014 (S1)")
     raise ValueError("a median needs an IQR (q1, q3) or a range (min, max) to estimate a mean and SD")
+
+
+@dataclass(frozen=True)
+class SkewnessTest:
+    statistic: float
+    critical: float
+    scenario: str
+
+    @property
+    def skewed(self) -> bool:
+        return self.statistic >= self.critical
+
+
+def skewness_test(n, median, q1=None, q3=None, minimum=None, maximum=None) -> SkewnessTest:
+    """Shi et al. (2023) tests for skewness from the five-number summary, as metafor ``conv.fivenum``
+    applies them before converting (``test=TRUE``, the default):
+
+    - S1 {min, median, max}: ``|a + b - 2m| / (b - a) >= 1/log(n + 9) + 2.5/(n + 1)``
+    - S2 {q1, median, q3}: ``|q1 + q3 - 2m| / (q3 - q1) >= 2.65/sqrt(n) - 6/n^2``
+    - S3 all five: ``max(2.65 log(0.6 n)/sqrt(n) |a + b - 2m|/(b - a), |q1 + q3 - 2m|/(q3 - q1))
+      >= 3/sqrt(n) - 40/n^3``
+
+    Shi J, Luo D, Wan X, et al. Stat Methods Med Res 2023;32(7):1338-1360.
+    """
+    n = float(n)
+    m = float(median)
+    has_iqr = q1 is not None and q3 is not None
+    has_range = minimum is not None and maximum is not None
+    if has_iqr and has_range:
+        a, b, lo, hi = float(minimum), float(maximum), float(q1), float(q3)
+        t_range = abs((a + b - 2 * m) / (b - a)) if b > a else 0.0
+        t_iqr = abs((lo + hi - 2 * m) / (hi - lo)) if hi > lo else 0.0
+        stat = max(2.65 * np.log(0.6 * n) / np.sqrt(n) * t_range, t_iqr)
+        return SkewnessTest(float(stat), float(3 / np.sqrt(n) - 40 / n**3), "S3")
+    if has_iqr:
+        lo, hi = float(q1), float(q3)
+        stat = abs((lo + hi - 2 * m) / (hi - lo)) if hi > lo else 0.0
+        return SkewnessTest(float(stat), float(2.65 / np.sqrt(n) - 6 / n**2), "S2")
+    if has_range:
+        a, b = float(minimum), float(maximum)
+        stat = abs((a + b - 2 * m) / (b - a)) if b > a else 0.0
+        return SkewnessTest(float(stat), float(1 / np.log(n + 9) + 2.5 / (n + 1)), "S1")
+    raise ValueError("a skewness test needs an IQR (q1, q3) or a range (min, max)")

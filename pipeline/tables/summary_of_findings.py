@@ -1,113 +1,16 @@
-"""The GRADE summary-of-findings table (GRADEpro layout) and the judgement check table, as Markdown."""
+"""The GRADE summary-of-findings table (GRADEpro layout), its compact form for the brief, and the
+check of recorded judgements against the rules, as Markdown."""
 
 from __future__ import annotations
 
-import pandas as pd
-
-from pipeline.grade import DOMAINS
-from pipeline.report.markdown_text import escape_markdown, markdown_table
+from pipeline import formatting as fmt
+from pipeline.grade import DOMAINS, SofRow
+from pipeline.markdown import escape_markdown, markdown_table
+from pipeline.review.config import Labels
 
 CERTAINTY_SYMBOLS = {"high": "⊕⊕⊕⊕ High", "moderate": "⊕⊕⊕◯ Moderate", "low": "⊕⊕◯◯ Low", "very low": "⊕◯◯◯ Very low"}
+CERTAINTY_WORDS = {"high": "High", "moderate": "Moderate", "low": "Low", "very low": "Very low"}
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
-
-
-def _fmt(value: float, digits: int = 0) -> str:
-    return f"{value:.{digits}f}"
-
-
-def _signed(value: float) -> str:
-    """'12 fewer' / '12 more' (GRADEpro wording for absolute differences)."""
-    return f"{_fmt(abs(value))} {'fewer' if value < 0 else 'more'}"
-
-
-def _per1000(row: dict) -> tuple[str, str, str]:
-    if "assumed_per_1000" in row:
-        lo, hi = row["corresponding_ci_per_1000"]
-        dlo, dhi = row["difference_ci_per_1000"]
-        diff = row["difference_per_1000"]
-        return (
-            f"{_fmt(row['assumed_per_1000'])} per 1000",
-            f"{_fmt(row['corresponding_per_1000'])} per 1000 ({_fmt(lo)} to {_fmt(hi)})",
-            f"{_signed(diff)} per 1000 (from {_signed(dlo)} to {_signed(dhi)})",
-        )
-    if "assumed_mean" in row:
-        return (
-            f"mean {_fmt(row['assumed_mean'], 1)}",
-            "—",
-            f"MD {row['effect']:.1f} ({row['ci_lower']:.1f} to {row['ci_upper']:.1f})",
-        )
-    return "—", "—", "—"
-
-
-def sof_table(rows: list[dict]) -> tuple[str, list[str]]:
-    """The SoF Markdown table and its footnotes (one per downgraded domain, lettered in order)."""
-    table_rows, footnotes = [], []
-    for row in rows:
-        marks = []
-        if row.get("certainty"):
-            for domain in DOMAINS:
-                if row["judgements"][domain] != "not serious":
-                    letter = LETTERS[len(footnotes) % len(LETTERS)]
-                    footnotes.append(
-                        f"^{letter}^ {row['label']}: downgraded for {domain} ({row['judgements'][domain]}): "
-                        f"{row['reasons'][domain]}"
-                    )
-                    marks.append(letter)
-        assumed, corresponding, difference = _per1000(row)
-        relative = "—"
-        if row.get("certainty"):
-            relative = f"{row['measure']} {row['effect']:.2f} ({row['ci_lower']:.2f} to {row['ci_upper']:.2f})"
-            if row["measure"] == "MD":
-                relative = "—"
-        certainty = CERTAINTY_SYMBOLS.get(row.get("certainty"), "—")
-        if marks:
-            certainty += " ^" + ",".join(marks) + "^"
-        table_rows.append(
-            {
-                "Outcome": escape_markdown(row["label"]),
-                "Risk with control": assumed,
-                "Risk with MSC (95% CI)": corresponding,
-                "Difference (95% CI)": difference,
-                "Relative effect (95% CI)": relative,
-                "Participants (trials)": f"{row['participants']} ({row['k']})",
-                "Certainty": certainty,
-                "What happens": escape_markdown(row["statement"]),
-            }
-        )
-    # cells are built here from numbers and escaped text: only the footnote marks are Markdown
-    table = markdown_table(pd.DataFrame(table_rows), escape_columns=[])
-    return table, [escape_markdown(f).replace("\\^", "^") for f in footnotes]
-
-
-def judgement_check_table(rows: list[dict]) -> str:
-    """Recorded judgement against the rule-based proposal, per outcome and computable domain."""
-    out = []
-    for row in rows:
-        for domain, proposal in row.get("proposed", {}).items():
-            out.append(
-                {
-                    "Outcome": row["label"],
-                    "Domain": domain,
-                    "Recorded": row["judgements"][domain],
-                    "Proposed by rule": proposal["judgement"],
-                    "Basis": proposal["basis"],
-                    "Agree": "yes" if proposal["agrees"] else "NO — review the judgement",
-                }
-            )
-        for domain in row.get("missing_judgements", []):
-            out.append(
-                {
-                    "Outcome": row["label"],
-                    "Domain": domain,
-                    "Recorded": "not recorded (taken as not serious)",
-                    "Proposed by rule": "—",
-                    "Basis": "add a row to data/grade.csv",
-                    "Agree": "—",
-                }
-            )
-    return markdown_table(pd.DataFrame(out)) if out else "No outcome has a pooled estimate yet."
-
-
 DOMAIN_ABBREVIATIONS = {
     "risk of bias": "RoB",
     "inconsistency": "Inc",
@@ -117,35 +20,161 @@ DOMAIN_ABBREVIATIONS = {
 }
 
 
-def sof_table_compact(rows: list[dict]) -> str:
-    """The SoF table for the two-page brief: effects, participants and certainty with the domains rated
-    down (x2 = two levels); the full footnotes are on the website."""
-    table_rows = []
-    for row in rows:
-        assumed, corresponding, difference = _per1000(row)
-        downgrades = []
-        for domain, short in DOMAIN_ABBREVIATIONS.items():
-            judgement = (row.get("judgements") or {}).get(domain, "not serious")
-            if judgement != "not serious":
-                downgrades.append(short + ("×2" if judgement == "very serious" else ""))
-        certainty = CERTAINTY_SYMBOLS.get(row.get("certainty"), "—")
-        relative = (
-            "—"
-            if not row.get("certainty") or row["measure"] == "MD"
-            else (f"{row['measure']} {row['effect']:.2f} ({row['ci_lower']:.2f} to {row['ci_upper']:.2f})")
+def _fewer_more(value: float) -> str:
+    """'12 fewer' / '12 more' (GRADEpro wording for absolute differences)."""
+    n = round(value)
+    if n == 0:
+        return "0 fewer"
+    return f"{abs(n):,} {'fewer' if n < 0 else 'more'}"
+
+
+def absolute_cells(row: SofRow) -> tuple[str, str, str]:
+    """Risk with comparator, risk with intervention (95% CI), difference (95% CI)."""
+    if row.assumed_per_1000 is not None and row.corresponding_ci_per_1000 and row.difference_ci_per_1000:
+        lo, hi = row.corresponding_ci_per_1000
+        dlo, dhi = row.difference_ci_per_1000
+        return (
+            f"{fmt.per_1000(row.assumed_per_1000)} per 1000",
+            f"{fmt.per_1000(row.corresponding_per_1000)} per 1000 ({fmt.per_1000(lo)} to {fmt.per_1000(hi)})",
+            f"{_fewer_more(row.difference_per_1000 or 0)} per 1000 (from {_fewer_more(dlo)} to {_fewer_more(dhi)})",
         )
+    if row.effect is not None and row.measure in ("MD", "SMD"):
+        unit = f" {escape_markdown(row.unit)}" if row.unit else ""
+        assumed = "—" if row.assumed_mean is None else f"mean {fmt.number(row.assumed_mean, 1)}{unit}"
+        return assumed, "—", f"{row.measure} {fmt.effect_ci(row.effect, row.ci_lower, row.ci_upper, False, 'to')}"
+    if row.effect is not None and row.measure == "RD":
+        return "—", "—", f"RD {fmt.effect_ci(row.effect, row.ci_lower, row.ci_upper, False, 'to')}"
+    return "—", "—", "—"
+
+
+def relative_cell(row: SofRow) -> str:
+    if row.effect is None or row.measure in ("MD", "SMD", "RD"):
+        return "—"
+    return f"{row.measure} {fmt.effect_ci(row.effect, row.ci_lower, row.ci_upper, True, 'to')}"
+
+
+def certainty_cell(row: SofRow) -> str:
+    if row.effect is None:
+        return "—"
+    if not row.graded or row.certainty is None:
+        return "not graded"
+    return CERTAINTY_SYMBOLS[row.certainty]
+
+
+def footnotes_for(row: SofRow) -> list[str]:
+    """Footnotes of a row: each domain rated down, the few-trials rule, the TSA verdict."""
+    notes = []
+    if row.certainty:
+        for domain in DOMAINS:
+            if row.judgements.get(domain, "not serious") != "not serious":
+                notes.append(f"Rated down for {domain} ({row.judgements[domain]}): {row.reasons.get(domain, '')}")
+    if row.few_trials_note:
+        notes.append(row.few_trials_note)
+    if row.sequential_verdict:
+        notes.append(
+            f"Trial sequential analysis (secondary display, not used for the rating): {row.sequential_verdict}"
+        )
+    if row.randomised_only and not row.graded:
+        notes.append(
+            "Randomised trials only: not graded separately; see the row above for the certainty of the full body of evidence."
+        )
+    return notes
+
+
+def sof_table(rows: list[SofRow], labels: Labels) -> tuple[str, list[str]]:
+    """The SoF Markdown table and its lettered footnotes."""
+    table_rows, footnotes = [], []
+    for row in rows:
+        notes = footnotes_for(row)
+        marks = [LETTERS[(len(footnotes) + i) % len(LETTERS)] for i in range(len(notes))]
+        footnotes += [
+            f"^{mark}^ {escape_markdown(row.label)}: {escape_markdown(note)}"
+            for mark, note in zip(marks, notes, strict=True)
+        ]
+        assumed, corresponding, difference = absolute_cells(row)
+        certainty = certainty_cell(row) + (f" ^{','.join(marks)}^" if marks else "")
         table_rows.append(
             {
-                "Outcome": escape_markdown(row["label"]),
-                "Control": assumed,
-                "MSC (95% CI)": corresponding if corresponding != "—" else difference,
-                "Relative effect": relative,
-                "N (trials)": f"{row['participants']} ({row['k']})",
-                "Certainty": certainty + (f" ({', '.join(downgrades)})" if downgrades else ""),
+                "Outcome": escape_markdown(row.label)
+                + (f" ({escape_markdown(row.timepoint)})" if row.timepoint else ""),
+                f"Risk with {escape_markdown(labels.comparator)}": assumed,
+                f"Risk with {escape_markdown(labels.intervention)} (95% CI)": corresponding,
+                "Difference (95% CI)": difference,
+                "Relative effect (95% CI)": relative_cell(row),
+                "Participants (trials)": f"{fmt.count(row.participants)} ({row.k})",
+                "Certainty": certainty,
+                "What happens": escape_markdown(row.statement),
+            }
+        )
+    return markdown_table(table_rows, escape=False), footnotes
+
+
+NBSP = "\u00a0"
+
+
+def _nowrap(text: str) -> str:
+    """Numbers and intervals never break across lines (non-breaking spaces)."""
+    return text.replace(" ", NBSP)
+
+
+def sof_table_compact(rows: list[SofRow], labels: Labels) -> str:
+    """The SoF for the two-page brief: effects, participants and certainty with the domains rated down.
+    Number cells use non-breaking spaces, so an interval is never split across lines."""
+    table_rows = []
+    for row in rows:
+        assumed, corresponding, difference = absolute_cells(row)
+        downgrades = []
+        for domain, short in DOMAIN_ABBREVIATIONS.items():
+            judgement = row.judgements.get(domain, "not serious")
+            if row.certainty and judgement != "not serious":
+                downgrades.append(short + ("×2" if judgement == "very serious" else ""))
+        table_rows.append(
+            {
+                "Outcome": escape_markdown(row.label),
+                escape_markdown(labels.comparator_title): _nowrap(assumed.replace(" per 1000", "")),
+                f"{escape_markdown(labels.intervention)} (95% CI)": _nowrap(
+                    (corresponding if corresponding != "—" else difference).replace(" per 1000", "")
+                ),
+                "Relative effect": _nowrap(relative_cell(row)),
+                "N (trials)": _nowrap(f"{fmt.count(row.participants)} ({row.k})"),
+                "Certainty": (
+                    CERTAINTY_WORDS.get(row.certainty or "", certainty_cell(row)) if row.graded else certainty_cell(row)
+                )
+                + (f" ({', '.join(downgrades)})" if downgrades else ""),
             }
         )
     note = (
-        "Certainty rated down for: RoB risk of bias, Inc inconsistency, Ind indirectness, Imp imprecision, "
-        "PB publication bias (×2: two levels). Control: median risk in the trials' control arms."
+        "Risks per 1000 participants. Certainty rated down for: RoB risk of bias, Inc inconsistency, Ind indirectness, "
+        "Imp imprecision, PB publication bias (×2: two levels). Control risk: median risk in the trials' control arms."
     )
-    return markdown_table(pd.DataFrame(table_rows), escape_columns=[]) + "\n\n" + escape_markdown(note)
+    return markdown_table(table_rows, escape=False) + "\n\n" + escape_markdown(note)
+
+
+def judgement_check_table(rows: list[SofRow]) -> str:
+    out = []
+    for row in rows:
+        if not row.graded:
+            continue
+        for domain, proposal in row.proposed.items():
+            out.append(
+                {
+                    "Outcome": row.label,
+                    "Domain": domain,
+                    "Recorded": row.judgements[domain],
+                    "Proposed by rule": proposal.judgement,
+                    "Basis": proposal.basis,
+                    "Agree": "yes" if proposal.agrees else "NO: review the judgement",
+                }
+            )
+        for domain in row.missing_judgements:
+            out.append(
+                {
+                    "Outcome": row.label,
+                    "Domain": domain,
+                    "Recorded": "not recorded (taken as not serious)",
+                    "Proposed by rule": "—",
+                    "Basis": "add a row to grade.csv",
+                    "Agree": "—",
+                }
+            )
+    return markdown_table(out) if out else "No outcome has a graded pooled estimate yet."

@@ -1,0 +1,181 @@
+"""Editions stage: the edition log -> ``build/<review>/changes/`` (what the pages show about editions).
+
+Writes the edition line, the "What's new" box and page, the brief's one line, the editions list,
+the methods-change log, the Atom feed and each edition's permalink folder. "What's new" compares
+the current build with the last edition; when the current data are exactly those of the last
+edition, it shows what that edition changed compared with the one before.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+
+from pipeline.analysis.write import write_if_changed
+from pipeline.editions import report
+from pipeline.editions.diff import compute_diff
+from pipeline.editions.numbers import current_state
+from pipeline.editions.state import ReviewState, list_editions, load_edition
+from pipeline.inputs.load import ReviewData, read_review_json
+from pipeline.markdown import escape_markdown
+
+
+def _e(text: object) -> str:
+    return escape_markdown(text)
+
+
+def edition_line(data: ReviewData, last: ReviewState | None, current_is_last: bool) -> str:
+    version = f"data version `{data.data_hash[:12]}`"
+    trials = f"{len(data.studies)} trials"
+    if last is None:
+        return f"*No edition published yet (working version) · {version} · {trials}*"
+    if current_is_last:
+        return f"*Edition {last.number:03d} of {_e(last.date)} · last search {_e(last.search_date or 'not recorded')} · {version} · {trials}*"
+    return f"*Working version after edition {last.number:03d} of {_e(last.date)} (not yet published as an edition) · {version} · {trials}*"
+
+
+def editions_list(states: list[ReviewState], manifests: list[dict]) -> str:
+    if not states:
+        return 'No edition has been published yet. `make edition NOTE="..."` freezes the current build as edition 001.'
+    blocks = []
+    for state, m in reversed(list(zip(states, manifests, strict=True))):
+        numbers = "; ".join(
+            f"{o.label} {o.measure} {o.effect:.2f} ({o.ci_lower:.2f} to {o.ci_upper:.2f}), {o.k} trials"
+            for o in state.outcomes.values()
+            if o.pooled and o.critical
+        )
+        n = f"{state.number:03d}"
+        blocks.append(
+            f"### Edition {n}, {_e(state.date)}\n\n{_e(m['note'])}\n\n"
+            f"- Key numbers: {_e(numbers or 'no pooled critical outcome')}\n"
+            f"- [Brief (PDF)](editions/{n}/brief.pdf) · [Data and results](editions/{n}/) · last search {_e(state.search_date or 'not recorded')} · data version `{_e(state.data_hash[:12])}`\n"
+            f"- How to cite: {_e(m['citation'])}"
+        )
+    return "\n\n".join(blocks)
+
+
+def atom_feed(title: str, url: str, states: list[ReviewState], manifests: list[dict]) -> str:
+    """Atom 1.0 (RFC 4287), one entry per edition, newest first."""
+    base = url.rstrip("/")
+    feed_id = base + "/feed.xml" if base else "urn:living-review:" + title.replace(" ", "-").lower()
+    updated = max((m["date"] for m in manifests), default=date.today().isoformat())
+    entries = []
+    for state, m in reversed(list(zip(states, manifests, strict=True))):
+        n = f"{state.number:03d}"
+        link = f"{base}/editions/{n}/" if base else f"editions/{n}/"
+        summary = (
+            m["note"]
+            + " Key numbers: "
+            + "; ".join(
+                f"{o.label} {o.measure} {o.effect:.2f} ({o.ci_lower:.2f} to {o.ci_upper:.2f})"
+                for o in state.outcomes.values()
+                if o.pooled and o.critical
+            )
+        )
+        entries.append(
+            "  <entry>\n"
+            f"    <title>{xml_escape('Edition ' + n + ': ' + m['note'])}</title>\n"
+            f"    <id>{xml_escape(feed_id + '#edition-' + n)}</id>\n"
+            f'    <link rel="alternate" href="{xml_escape(link)}"/>\n'
+            f"    <updated>{m['date']}T00:00:00Z</updated>\n"
+            f"    <summary>{xml_escape(summary)}</summary>\n"
+            "  </entry>\n"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<feed xmlns="http://www.w3.org/2005/Atom">\n'
+        f"  <title>{xml_escape(title)}: editions</title>\n"
+        f"  <id>{xml_escape(feed_id)}</id>\n"
+        f"  <updated>{updated}T00:00:00Z</updated>\n"
+        f'  <link rel="self" href="{xml_escape(base + "/feed.xml" if base else "feed.xml")}"/>\n'
+        "  <author><name>" + xml_escape(title) + " team</name></author>\n" + "".join(entries) + "</feed>\n"
+    )
+
+
+def permalink_page(title: str, m: dict, files: list[str]) -> str:
+    items = "\n".join(f'<li><a href="{html.escape(f)}">{html.escape(f)}</a></li>' for f in files)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Edition {m['number']:03d}: {html.escape(title)}</title>"
+        '<link rel="stylesheet" href="../../style.css"></head><body><main>'
+        f"<h1>{html.escape(title)}: edition {m['number']:03d}</h1>"
+        f"<p>{html.escape(m['date'])}: {html.escape(m['note'])}</p>"
+        f"<p><strong>How to cite:</strong> {html.escape(m['citation'])}</p>"
+        f"<p>Last search {html.escape(str(m.get('last_search') or 'not recorded'))} · git commit <code>{html.escape(m['commit'][:12])}</code>"
+        f" · data version <code>{html.escape(m['data_hash'][:12])}</code>"
+        + (" · built from uncommitted data (--allow-dirty)" if m.get("data_dirty") else "")
+        + "</p>"
+        f'<p><a href="brief.pdf">The brief of this edition (PDF)</a> · <a href="manifest.json">manifest</a> · '
+        '<a href="../../editions.html">all editions</a></p>'
+        f"<h2>Frozen data and results</h2><ul>{items}</ul></main></body></html>\n"
+    )
+
+
+def write_changes(review_json: Path, results_dir: Path, tables_dir: Path, editions_dir: Path, out: Path) -> list[Path]:
+    data = read_review_json(review_json)
+    folders = list_editions(editions_dir)
+    states = [load_edition(f) for f in folders]
+    manifests = [json.loads((f / "manifest.json").read_text(encoding="utf-8")) for f in folders]
+    today = date.today().isoformat()
+    current = current_state(data, results_dir, tables_dir, today)
+    last = states[-1] if states else None
+    current_is_last = last is not None and last.data_hash == data.data_hash
+    frags: dict[str, str] = {}
+    if last is None:
+        frags["whats_new_box.md"] = (
+            "::: {.whats-new}\n**What's new.** No edition has been published yet: this is the working version.\n:::"
+        )
+        frags["whats_new_full.md"] = "No edition has been published yet, so there is nothing to compare with."
+        frags["brief_whats_new.md"] = ""
+    elif current_is_last and len(states) < 2:
+        frags["whats_new_box.md"] = (
+            f"::: {{.whats-new}}\n**What's new.** Edition {last.number:03d} ({_e(last.date)}) is the first edition: nothing to compare with.\n:::"
+        )
+        frags["whats_new_full.md"] = f"Edition {last.number:03d} is the first edition: nothing to compare with."
+        frags["brief_whats_new.md"] = f"*What's new:* edition {last.number:03d} is the first edition."
+    else:
+        old, new = (states[-2], states[-1]) if current_is_last else (last, current)
+        d = compute_diff(old, new)
+        frags["whats_new_box.md"] = report.box(d)
+        frags["whats_new_full.md"] = report.full(d)
+        frags["brief_whats_new.md"] = report.brief_line(d)
+    frags["edition_line.md"] = edition_line(data, last, current_is_last)
+    frags["editions_list.md"] = editions_list(states, manifests)
+    methods = []
+    for a, b in zip(states, states[1:], strict=False):
+        methods += compute_diff(a, b).methods_changes
+    if last is not None and not current_is_last:
+        methods += [m + " Not yet in an edition." for m in compute_diff(last, current).methods_changes]
+    fixed = data.config.sequential_settings_fixed
+    intro = (
+        f"Protocol settings changed between editions (trial sequential analysis settings fixed on {fixed})."
+        if fixed
+        else "Protocol settings changed between editions."
+    )
+    frags["methods_changes.md"] = (
+        _e(intro) + "\n\n" + ("\n".join("- " + _e(m) for m in methods) if methods else "None so far.")
+    )
+    info = {
+        "edition": last.number if (last and current_is_last) else None,
+        "last_edition": last.number if last else None,
+        "citation": manifests[-1]["citation"] if (last and current_is_last) else "",
+    }
+    frags["current.json"] = json.dumps(info)
+    frags["feed.xml"] = atom_feed(data.config.title, data.config.citation_url, states, manifests)
+    out.mkdir(parents=True, exist_ok=True)
+    changed = [n for n, t in frags.items() if write_if_changed(out / n, t + ("" if t.endswith("\n") else "\n"))]
+    site_editions = out / "editions"
+    if site_editions.exists():
+        shutil.rmtree(site_editions)
+    for folder, m in zip(folders, manifests, strict=True):
+        target = site_editions / folder.name
+        shutil.copytree(folder, target)
+        files = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
+        (target / "index.html").write_text(permalink_page(data.config.title, m, files), encoding="utf-8")
+    print(f"editions: {len(states)} edition(s); {len(changed)} of {len(frags)} fragments changed")
+    return sorted(out / n for n in frags)

@@ -1,0 +1,262 @@
+"""Markdown tables and sentences of one outcome, from its typed result."""
+
+from __future__ import annotations
+
+from pipeline import formatting as fmt
+from pipeline.markdown import escape_markdown, markdown_table
+from pipeline.plain_language import model_words
+from pipeline.results.contract import Arm, Fit, FitSummary, OutcomeResult, SensitivityStep, StudyResult, to_display
+from pipeline.review.config import Labels
+
+CHECK_WORDS = {
+    "primary": "trial report",
+    "secondary": "secondary source",
+    "derived": "derived",
+    "unverified": "unverified",
+}
+
+
+def model_label(result: OutcomeResult, name: str) -> str:
+    """Row label of a pooled model, as in RevMan's 'Total (95% CI)' rows."""
+    models = result.models
+    if name == "fixed":
+        return f"Total, fixed ({models['fixed']})"
+    if name == "random_hksj_adhoc":
+        return f"Total, random ({models['random']}+HKSJ)"
+    if name == "random_hksj":
+        return f"Total, random ({models['random']}+HKSJ, untruncated)"
+    return f"Total, random ({models['random']})"
+
+
+def arm_cell(arm: Arm, binary: bool) -> str:
+    """Events/total, or mean (SD) N with * when estimated from a median."""
+    if binary:
+        return f"{arm.events}/{arm.n}"
+    star = "*" if arm.conversion else ""
+    return f"{fmt.number(arm.mean, 1)}{star} ({fmt.number(arm.sd, 1)}) {arm.n}"
+
+
+def study_effect(result: OutcomeResult, s: StudyResult, style: str = "brackets") -> str:
+    m = result.measure
+    return fmt.effect_ci(
+        to_display(m, s.yi), to_display(m, s.ci_lower), to_display(m, s.ci_upper), result.is_ratio, style
+    )
+
+
+def fit_effect(result: OutcomeResult, fit: Fit, style: str = "brackets") -> str:
+    if not isinstance(fit, FitSummary):
+        return "not estimable"
+    return fmt.effect_ci(fit.effect, *fit.effect_ci, ratio=result.is_ratio, style=style)
+
+
+def study_results_table(result: OutcomeResult, labels: Labels) -> str:
+    if not result.studies:
+        return "No trial contributed data."
+    head = result.headline_model
+    rows = []
+    for s in result.studies:
+        row = {
+            "Trial": escape_markdown(s.label),
+            "Day": "not stated" if s.timepoint_days is None else str(s.timepoint_days),
+            escape_markdown(labels.intervention): arm_cell(s.treatment, result.is_binary),
+            escape_markdown(labels.comparator_title): arm_cell(s.control, result.is_binary),
+            f"{result.measure} [95% CI]": study_effect(result, s),
+            "Weight fixed": fmt.weight(s.weights.get("fixed")),
+            "Weight headline": fmt.weight(s.weights.get(head)) if head else "—",
+            "Source": CHECK_WORDS.get(s.check, escape_markdown(s.check)),
+        }
+        if not result.is_binary:
+            conversions = {a.conversion for a in (s.treatment, s.control) if a.conversion}
+            row["Mean and SD"] = escape_markdown("; ".join(sorted(conversions))) if conversions else "reported"
+        rows.append(row)
+    return markdown_table(rows, escape=False)
+
+
+def pooled_table(result: OutcomeResult) -> str:
+    if not result.fits:
+        return "Nothing pooled."
+    rows = []
+    for name, fit in result.fits.items():
+        headline = " (headline)" if name == result.headline_model else ""
+        if not isinstance(fit, FitSummary):
+            rows.append(
+                {
+                    "Model": model_label(result, name) + headline,
+                    "k": "",
+                    f"{result.measure} [95% CI]": escape_markdown(fit.reason),
+                    "P": "",
+                    "τ²": "",
+                    "I²": "",
+                    "Q (df), P": "",
+                    "95% prediction interval": "",
+                }
+            )
+            continue
+        rows.append(
+            {
+                "Model": model_label(result, name) + headline,
+                "k": str(fit.k),
+                f"{result.measure} [95% CI]": fit_effect(result, fit),
+                "P": fmt.p_value(fit.pvalue),
+                "τ²": fmt.tau2(fit.tau2),
+                "I²": fmt.percent(fit.i2),
+                "Q (df), P": f"{fmt.number(fit.q)} ({fit.q_df}), {fmt.p_value(fit.q_pvalue)}",
+                "95% prediction interval": "—"
+                if not fit.is_random
+                else fmt.interval(*fit.effect_pi, ratio=result.is_ratio),
+            }
+        )
+    return markdown_table(rows, escape=False)
+
+
+def headline_note(result: OutcomeResult) -> str:
+    """Which model the summary reports and why (the few-trials rule, the HKSJ truncation)."""
+    if not result.headline_model:
+        return escape_markdown(result.few_trials.note or result.message or "Nothing was pooled.")
+    parts = [f"The headline result is the {model_words(result, result.headline_model)} model."]
+    if result.few_trials.applied:
+        parts.append(result.few_trials.note)
+    elif result.headline_model == "random_hksj_adhoc":
+        parts.append(
+            "The HKSJ interval is truncated so that it is never narrower than the z-based one "
+            '(metafor test = "adhoc"); the untruncated row is what metafor\'s test = "knha" reports.'
+        )
+    return escape_markdown(" ".join(parts))
+
+
+def not_analysed_table(result: OutcomeResult) -> str:
+    if not result.not_analysed:
+        return "Every included trial contributed data to this analysis."
+    return markdown_table([{"Trial": m.label, "Why not analysed": m.reason} for m in result.not_analysed])
+
+
+def _steps_table(result: OutcomeResult, steps: list[SensitivityStep], first: str, cumulative: bool) -> str:
+    rows = []
+    for step in steps:
+        row = {first: escape_markdown(step.label)}
+        if cumulative:
+            row["Published"] = escape_markdown(step.date_published)
+            row["Participants"] = fmt.count(step.participants)
+        row[f"{result.measure} [95% CI]"] = (
+            fit_effect(result, step.fit) if step.fit.ok else escape_markdown(step.fit.reason)  # type: ignore[union-attr]
+        )
+        rows.append(row)
+    return markdown_table(rows, escape=False)
+
+
+def sensitivity_tables(result: OutcomeResult) -> str:
+    parts = []
+    model = model_words(result, result.headline_model or "fixed")
+    if len(result.leave_one_out) > 1:
+        parts.append(
+            f"**Leave-one-out** ({escape_markdown(model)}, refitted without each trial)\n\n"
+            + _steps_table(result, result.leave_one_out, "Omitted", False)
+        )
+    if len(result.cumulative) > 1:
+        parts.append(
+            f"**Cumulative meta-analysis** (trials added in order of publication; {escape_markdown(model)})\n\n"
+            + _steps_table(result, result.cumulative, "Adding", True)
+        )
+    for sg in result.subgroups:
+        rows = [
+            {
+                "Subgroup": escape_markdown(g.group),
+                "Trials": str(len(g.study_ids)),
+                f"{result.measure} [95% CI]": fit_effect(result, g.fit) if g.fit.ok else escape_markdown(g.fit.reason),  # type: ignore[union-attr]
+            }
+            for g in sg.groups
+        ]
+        parts.append(
+            f"**Subgroups by {escape_markdown(sg.title)}**\n\n"
+            + markdown_table(rows, escape=False)
+            + "\n\n"
+            + subgroup_test_sentence(sg)
+        )
+    if result.egger is not None:
+        e = result.egger
+        parts.append(
+            "**Small-study effects.** "
+            + (
+                escape_markdown(e.message)
+                if not e.reported
+                else f"Egger's test: t = {fmt.number(e.t)}, df = {e.df}, {fmt.p_equals(e.pvalue)}."
+            )
+        )
+    return "\n\n".join(parts) if parts else "No sensitivity analysis: fewer than two trials."
+
+
+def subgroup_test_sentence(sg) -> str:
+    if sg.df == 0:
+        return "Test for subgroup differences: not computable (fewer than two subgroups with a pooled estimate)."
+    return f"Test for subgroup differences: Q = {fmt.number(sg.q_between)}, df = {sg.df}, {fmt.p_equals(sg.pvalue)}."
+
+
+def subgroup_one_liner(result: OutcomeResult) -> list[str]:
+    """For the brief: one line per subgroup variable (the test and the subgroup estimates)."""
+    lines = []
+    for sg in result.subgroups:
+        groups = "; ".join(
+            f"{escape_markdown(g.group)} {fit_effect(result, g.fit, 'to') if g.fit.ok else 'not estimable'} ({len(g.study_ids)})"
+            for g in sg.groups
+        )
+        test = "no test (one subgroup)" if sg.df == 0 else fmt.p_equals(sg.pvalue)
+        lines.append(f"By {escape_markdown(sg.title)}: {groups}; test for differences {test}.")
+    return lines
+
+
+def sensitivity_one_liner(result: OutcomeResult) -> str:
+    """For the brief: the range of leave-one-out estimates and the untruncated/other models."""
+    estimates = [s.fit for s in result.leave_one_out if isinstance(s.fit, FitSummary)]
+    if not estimates:
+        return ""
+    lo = min(estimates, key=lambda f: f.effect)
+    hi = max(estimates, key=lambda f: f.effect)
+    others = []
+    for name in ("fixed", "random_hksj_adhoc"):
+        fit = result.fits.get(name)
+        if name != result.headline_model and isinstance(fit, FitSummary):
+            others.append(f"{model_label(result, name).replace('Total, ', '')} {fit_effect(result, fit, 'to')}")
+    text = (
+        f"Leaving out one trial at a time, the estimate ranges from {fmt.effect(lo.effect, result.is_ratio)} "
+        f"to {fmt.effect(hi.effect, result.is_ratio)}"
+    )
+    if others:
+        text += "; " + "; ".join(others)
+    return text + "."
+
+
+def provenance_sentence(result: OutcomeResult) -> str:
+    counts = result.evidence_checks
+    if not result.k:
+        return ""
+    return escape_markdown(
+        f"Of the {result.k} trials analysed, {counts.get('primary', 0)} rest on numbers read in the trial's own "
+        f"report or registry record, {counts.get('secondary', 0)} on a secondary source only (another review's "
+        f"table) and {counts.get('derived', 0)} on numbers derived by arithmetic (see the notes in the data)."
+    )
+
+
+def sequential_table(result: OutcomeResult) -> str:
+    seq = result.sequential
+    if seq is None:
+        return ""
+    rows = [
+        {
+            "After trial": escape_markdown(look.label),
+            "Participants": fmt.count(look.participants),
+            "Information": fmt.percent(100 * look.information_fraction, 1),
+            "Z": fmt.z_value(look.z),
+            "Boundary (benefit / harm)": "beyond ±8 (not drawn)"
+            if look.upper_boundary is None
+            else f"±{fmt.number(look.upper_boundary)}",
+            "Futility (inner wedge)": "—" if look.futility_upper is None else f"±{fmt.number(look.futility_upper)}",
+        }
+        for look in seq.looks
+    ]
+    settings = escape_markdown(
+        f"Two-sided alpha {seq.alpha:g}, power {seq.power:.0%}, anticipated relative risk reduction "
+        f"{seq.relative_risk_reduction:.0%}, control event proportion {seq.control_event_proportion:.1%} "
+        f"({seq.control_event_source}), heterogeneity correction D² = {seq.heterogeneity:.0%} ({seq.heterogeneity_source}): "
+        f"required information size {seq.required_information_size:,} participants. {seq.z_sign}."
+    )
+    return f"**{escape_markdown(seq.verdict_text)}**\n\n{settings}\n\n" + markdown_table(rows, escape=False)

@@ -1,0 +1,248 @@
+"""Tables about the review as a whole: trials, references, screening, risk of bias, provenance, ongoing trials."""
+
+from __future__ import annotations
+
+import string
+from collections import Counter
+
+from pipeline import formatting as fmt
+from pipeline.inputs.load import ReviewData
+from pipeline.markdown import escape_html, escape_markdown, markdown_table
+from pipeline.tables.outcome_tables import CHECK_WORDS
+
+NOT_ASSESSED = "Not assessed: this review has no {what} ({file})."
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _cell(template: str, study: dict) -> str:
+    values = _Blank({k: ("not stated" if v is None else v) for k, v in study.items()})
+    return string.Formatter().vformat(template, (), values)
+
+
+def characteristics(data: ReviewData, short: bool = False) -> list[dict]:
+    """One row per trial in order of publication; columns from review.yaml (default: every column titled
+    in the studies schema)."""
+    columns = [(c.heading, c.value) for c in data.config.characteristics]
+    if not columns:
+        skip = {"study_id", "first_author", "year", "title", "source", "check", "note", "label", "groups"}
+        columns = [(data.field_titles.get(k, k), "{" + k + "}") for k in data.field_titles if k not in skip]
+    if short and data.config.characteristics_short:
+        wanted = set(data.config.characteristics_short)
+        columns = [c for c in columns if c[0] in wanted]
+    rows = []
+    for s in sorted(data.studies, key=lambda s: (str(s.get("date_published") or ""), s["study_id"])):
+        row = {"Trial": s["label"]}
+        for heading, template in columns:
+            row[heading] = _cell(template, s)
+        rows.append(row)
+    return rows
+
+
+def characteristics_table(data: ReviewData, short: bool = False) -> str:
+    rows = characteristics(data, short)
+    return markdown_table(rows) if rows else "No trials are included yet."
+
+
+def references(data: ReviewData) -> str:
+    """Numbered reference list of the included trials (Vancouver-like), ordered by first author."""
+    lines = []
+    for i, s in enumerate(sorted(data.studies, key=lambda s: (s.get("first_author") or "", s.get("year") or 0)), 1):
+        journal = s.get("journal")
+        doi = s.get("doi")
+        parts = [f"{escape_markdown(s.get('first_author'), 100)} et al. {escape_markdown(s.get('title'), 300)}."]
+        if journal:
+            parts.append(f"*{escape_markdown(journal, 150)}*")
+        parts.append(f"{s.get('year') or ''}.")
+        if doi:
+            parts.append(f"doi:{escape_markdown(doi, 100)}")
+        lines.append(f"{i}. " + " ".join(parts))
+    return "\n".join(lines) if lines else "No trials are included yet."
+
+
+def screening_tables(data: ReviewData) -> dict[str, str]:
+    if not data.has_table("screening"):
+        text = NOT_ASSESSED.format(what="screening log", file="screening.csv")
+        return {"excluded": text, "awaiting": text}
+    log = data.table("screening")
+    excluded = [r for r in log if r["decision"] == "exclude"]
+    awaiting = [r for r in log if r["decision"] == "awaiting classification"]
+    return {
+        "excluded": markdown_table(
+            [{"Record": r["citation"], "Reason for exclusion": r["reason"], "Evidence": r["quote"]} for r in excluded]
+        )
+        if excluded
+        else "No record was excluded.",
+        "awaiting": markdown_table(
+            [
+                {"Record": r["citation"], "Identifier": r["doi"], "Why not yet classified": r.get("note") or r["quote"]}
+                for r in awaiting
+            ]
+        )
+        if awaiting
+        else "None: every record found has been classified.",
+    }
+
+
+def risk_of_bias_tables(data: ReviewData) -> dict[str, str]:
+    """Per tool: a judgement grid (trial x domain) and the support text of every judgement."""
+    out = {}
+    labels = {s["study_id"]: s["label"] for s in data.studies}
+    outcome = data.config.rob_outcome
+    for tool, stem in (("RoB 2", "rob2"), ("ROBINS-I", "robins_i")):
+        if not data.has_table("risk_of_bias"):
+            out[f"rob_{stem}"] = NOT_ASSESSED.format(what="risk-of-bias assessment", file="risk_of_bias.csv")
+            out[f"rob_{stem}_support"] = ""
+            continue
+        rows = [r for r in data.table("risk_of_bias") if r["tool"] == tool and r["outcome"] == outcome]
+        if not rows:
+            out[f"rob_{stem}"] = f"No trial was assessed with {tool}."
+            out[f"rob_{stem}_support"] = ""
+            continue
+        grid: dict[str, dict[str, str]] = {}
+        for r in rows:
+            grid.setdefault(r["study_id"], {"Trial": labels.get(r["study_id"], r["study_id"]), "Basis": r["basis"]})[
+                "Overall" if r["domain"] == "overall" else r["domain"]
+            ] = r["judgement"]
+        domains = [d for d in ("D1", "D2", "D3", "D4", "D5", "D6", "D7") if any(d in g for g in grid.values())]
+        columns = ["Trial", *domains, "Overall", "Basis"]
+        out[f"rob_{stem}"] = markdown_table([{c: g.get(c, "") for c in columns} for g in grid.values()])
+        out[f"rob_{stem}_support"] = markdown_table(
+            [
+                {
+                    "Trial": labels.get(r["study_id"], r["study_id"]),
+                    "Domain": r["domain"],
+                    "Judgement": r["judgement"],
+                    "Support": r["support"],
+                }
+                for r in rows
+            ]
+        )
+    return out
+
+
+def ongoing_table(data: ReviewData) -> str:
+    if not data.has_table("ongoing"):
+        return NOT_ASSESSED.format(what="register of ongoing trials", file="ongoing.csv")
+    rows = [r for r in data.table("ongoing") if r.get("has_results") != "yes"]
+    if not rows:
+        return "No registered trial without published results is known."
+    return markdown_table(
+        [
+            {
+                "Registration": r["registration"],
+                "Title": r["title"],
+                "Status": r["status"],
+                "Planned enrolment": "not stated" if r.get("enrolment") is None else f"{r['enrolment']:,}",
+                "Last checked": r.get("last_checked") or "",
+            }
+            for r in sorted(rows, key=lambda r: (-(r.get("enrolment") or 0), r["registration"]))
+        ]
+    )
+
+
+def provenance_counts(data: ReviewData) -> Counter:
+    """How each number of the included trials was checked (per-field provenance if present, else per row)."""
+    if data.has_table("provenance"):
+        return Counter(r["check"] for r in data.table("provenance") if r["outcome"] != "study")
+    counts: Counter = Counter()
+    for r in data.outcomes:
+        given = sum(
+            1
+            for k, v in r.items()
+            if v is not None and k.split("_")[0] in ("events", "n", "mean", "sd", "median", "q1", "q3", "min", "max")
+        )
+        counts[r["check"]] += given
+    return counts
+
+
+def provenance_footnote(data: ReviewData) -> str:
+    counts = provenance_counts(data)
+    total = sum(counts.values())
+    if not total:
+        return ""
+    parts = [
+        f"{counts.get(k, 0)} {CHECK_WORDS[k] if k != 'primary' else 'from the trial report or registry'}"
+        for k in ("primary", "secondary", "derived")
+    ]
+    return escape_markdown(f"Of the {total} numbers extracted, " + ", ".join(parts) + ".")
+
+
+def trial_numbers_html(data: ReviewData) -> str:
+    """Per trial, an expandable list of every number with its source, locator, quote and check level
+    (raw HTML; every string escaped)."""
+    rows_by_trial: dict[str, list[dict]] = {}
+    if data.has_table("provenance"):
+        for r in data.table("provenance"):
+            rows_by_trial.setdefault(r["study_id"], []).append(r)
+    else:
+        for r in data.outcomes:
+            for key, value in r.items():
+                if value is None or key.split("_")[0] not in (
+                    "events",
+                    "n",
+                    "mean",
+                    "sd",
+                    "median",
+                    "q1",
+                    "q3",
+                    "min",
+                    "max",
+                ):
+                    continue
+                rows_by_trial.setdefault(r["study_id"], []).append(
+                    {
+                        "outcome": r["outcome"],
+                        "timepoint_days": r["timepoint_days"],
+                        "field": key,
+                        "value": value,
+                        "source": r["source"],
+                        "locator": "",
+                        "quote": r["quote"],
+                        "check": r["check"],
+                    }
+                )
+    blocks = []
+    for s in sorted(data.studies, key=lambda s: s["label"]):
+        rows = rows_by_trial.get(s["study_id"], [])
+        checks = Counter(r["check"] for r in rows)
+        summary = ", ".join(f"{n} {CHECK_WORDS.get(c, c)}" for c, n in sorted(checks.items())) or "no numbers"
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f"<td>{escape_html(v)}</td>"
+                for v in (
+                    r["outcome"],
+                    "" if r.get("timepoint_days") is None else r["timepoint_days"],
+                    r["field"],
+                    r["value"],
+                    CHECK_WORDS.get(r["check"], r["check"]),
+                )
+            )
+            + f'<td><span title="{escape_html(r.get("quote"))}">{escape_html(r["source"])}'
+            + (f", {escape_html(r.get('locator'))}" if r.get("locator") else "")
+            + "</span></td></tr>"
+            for r in rows
+        )
+        blocks.append(
+            f'<details class="trial-numbers" id="numbers-{escape_html(s["study_id"])}"><summary>{escape_html(s["label"])}: '
+            f"{escape_html(summary)}</summary>"
+            '<div class="table-scroll"><table><thead><tr><th>Outcome</th><th>Day</th><th>Field</th><th>Value</th>'
+            "<th>Check</th><th>Source (hover for the quote)</th></tr></thead><tbody>"
+            f"{body}</tbody></table></div></details>"
+        )
+    return "```{=html}\n" + "\n".join(blocks) + "\n```" if blocks else "No trials are included yet."
+
+
+def included_count_sentence(data: ReviewData) -> str:
+    designs = Counter(s.get("design") for s in data.studies)
+    if not data.studies:
+        return "No trials yet: the review has no included trial."
+    parts = [f"{n} {'randomised' if d == 'RCT' else 'non-randomised controlled'}" for d, n in sorted(designs.items())]
+    total = sum(int(s.get("n_t") or 0) + int(s.get("n_c") or 0) for s in data.studies)
+    return escape_markdown(
+        f"{fmt.spell_count(len(data.studies), 'trial')} included ({', '.join(parts)}), {total:,} participants allocated."
+    )
