@@ -35,6 +35,8 @@ class ReviewData:
     outcomes: list[dict]
     tables: dict[str, list[dict]] = field(default_factory=dict)  # optional tables present in the folder
     field_titles: dict[str, str] = field(default_factory=dict)  # studies.csv column -> title from its schema
+    extraction: dict[str, int] = field(default_factory=dict)  # double extraction: status -> values (extraction/A vs B)
+    extraction_note: str = ""  # first paragraph of extraction/README.md (who extracted, how)
 
     def study(self, study_id: str) -> dict:
         for s in self.studies:
@@ -80,6 +82,8 @@ class ReviewData:
             "outcomes": self.outcomes,
             "tables": self.tables,
             "field_titles": self.field_titles,
+            "extraction": self.extraction,
+            "extraction_note": self.extraction_note,
         }
 
     @classmethod
@@ -94,6 +98,8 @@ class ReviewData:
             outcomes=d["outcomes"],
             tables=d["tables"],
             field_titles=d["field_titles"],
+            extraction=d.get("extraction", {}),
+            extraction_note=d.get("extraction_note", ""),
         )
 
 
@@ -147,6 +153,19 @@ def review_data(checked: CheckedData) -> ReviewData:
         if name in checked.tables
     }
     titles = {f.name: f.title or f.name.replace("_", " ") for f in checked.schemas["studies"].fields}
+    extraction: dict[str, int] = {}
+    extraction_note = ""
+    first, second = checked.data_dir / "extraction" / "A", checked.data_dir / "extraction" / "B"
+    if first.is_dir() and second.is_dir():
+        from collections import Counter
+
+        from pipeline.extraction import compare, read_extraction
+
+        extraction = dict(Counter(r["status"] for r in compare(read_extraction(first), read_extraction(second))))
+        readme = checked.data_dir / "extraction" / "README.md"
+        if readme.exists():
+            paragraphs = [p for p in readme.read_text(encoding="utf-8").split("\n\n") if p.strip() and not p.startswith("#")]
+            extraction_note = " ".join(paragraphs[0].split()) if paragraphs else ""
     return ReviewData(
         data_dir=str(checked.data_dir),
         data_hash=data_hash(checked.data_dir),
@@ -155,6 +174,8 @@ def review_data(checked: CheckedData) -> ReviewData:
         outcomes=outcomes,
         tables=tables,
         field_titles=titles,
+        extraction=extraction,
+        extraction_note=extraction_note,
     )
 
 

@@ -181,4 +181,16 @@ def extraction_text(data: ReviewData) -> str:
         )
     if data.has_table("discrepancies"):
         text += " Where sources disagree, discrepancies.csv records every reading, the one used and why."
+    if data.extraction:
+        n = data.extraction
+        total = sum(n.values())
+        text += (
+            " Data were extracted twice, independently, on the same form (extraction/A and extraction/B in the data "
+            f"folder): of {total} values, {n.get('agree', 0)} agreed, {n.get('partly agree', 0)} partly agreed, "
+            f"{n.get('disagree', 0)} disagreed and {n.get('only first', 0) + n.get('only second', 0)} were found by one "
+            "extractor only (python -m pipeline extraction compares them). Every disagreement and every single-extractor "
+            "value was checked against its quoted source by a third reviewer; the resolutions are in discrepancies.csv."
+        )
+        if data.extraction_note:
+            text += " " + data.extraction_note
     return escape_markdown(text)
