@@ -78,6 +78,7 @@ def write_data_package(review_json: Path, results_dir: Path, out_dir: Path) -> l
             resources.append(
                 {
                     "name": "review-schema",
+                    "type": "file",  # a JSON Schema, not a Table Schema or data
                     "path": "schema/review.schema.json",
                     "format": "json",
                     "mediatype": "application/schema+json",
@@ -95,6 +96,7 @@ def write_data_package(review_json: Path, results_dir: Path, out_dir: Path) -> l
             fmt = path.suffix.lstrip(".")
             resources.append(
                 {
+                    **({"type": "file"} if path.name.endswith(".schema.json") else {}),
                     "name": _name(f"results-{path.stem}"),
                     "path": f"results/{path.name}",
                     "format": fmt,

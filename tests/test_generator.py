@@ -58,10 +58,12 @@ def test_two_reviews_never_mix_and_switching_gives_the_right_site(built, built_b
     assert not (built / "_site" / "outcome-tb.html").exists()
     assert not (built_bcg / "_site" / "outcome-mortality.html").exists()
     # the default build and site folders differ per data folder
-    proc = subprocess.run(["make", "-n", "-C", str(ROOT), "DATA=examples/bcg"], capture_output=True, text=True)
-    assert "build/examples-bcg" in proc.stdout or "Nothing to be done" in proc.stdout
-    proc = subprocess.run(["make", "-n", "-p", "-C", str(ROOT), "DATA=examples/bcg"], capture_output=True, text=True)
-    assert "SITE := _sites/examples-bcg" in proc.stdout or "SITE = _sites/examples-bcg" in proc.stdout
+    planned = subprocess.run(
+        ["make", "-n", "-B", "-C", str(ROOT), "DATA=examples/bcg"], capture_output=True, text=True
+    ).stdout
+    assert "--out build/examples-bcg/review.json" in planned and "--site _sites/examples-bcg" in planned
+    planned = subprocess.run(["make", "-n", "-B", "-C", str(ROOT)], capture_output=True, text=True).stdout
+    assert "--out build/data/review.json" in planned and "--site _site " in planned
 
 
 def test_new_review_scaffold_builds_a_site_saying_no_trials_yet(tmp_path):

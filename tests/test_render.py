@@ -140,27 +140,64 @@ def test_quarto_backend_renders_the_same_sources(tmp_path):
 
 
 @pytest.mark.slow
-def test_unchanged_pages_are_not_executed_again(tmp_path, capsys):
+def test_a_page_reexecutes_only_when_a_file_it_read_changed(tmp_path, capsys):
     reports = make_project(tmp_path, brief=False)
-    (reports / "second.qmd").write_text(
-        '---\ntitle: "Second"\n---\n\n```{python}\nprint(6 * 7)\n```\n', encoding="utf-8"
+    build = tmp_path / "build"
+    (build / "tables").mkdir()
+    (build / "tables" / "x.md").write_text("**first**", encoding="utf-8")
+    (build / "tables" / "y.txt").write_text("plain one", encoding="utf-8")
+    (reports / "reader.qmd").write_text(
+        '---\ntitle: "Reader"\n---\n\n```{python}\nfrom pipeline.report import page\npage.show("x")\n```\n',
+        encoding="utf-8",
     )
-    render_site(
-        reports, tmp_path / "build", tmp_path / "_site", renderer="embedded", pages=["sample.qmd", "second.qmd"]
+    (reports / "direct.qmd").write_text(
+        '---\ntitle: "Direct"\n---\n\n```{python}\nimport os\nprint(open(os.path.join(os.environ["PIPELINE_BUILD"], "tables", "y.txt")).read())\n```\n',
+        encoding="utf-8",
     )
-    capsys.readouterr()
-    (reports / "second.qmd").write_text(
-        '---\ntitle: "Second"\n---\n\n```{python}\nprint(6 * 8)\n```\n', encoding="utf-8"
-    )
-    render_site(
-        reports, tmp_path / "build", tmp_path / "_site", renderer="embedded", pages=["sample.qmd", "second.qmd"]
-    )
+    pages = ["sample.qmd", "reader.qmd", "direct.qmd"]
+    render_site(reports, build, tmp_path / "_site", renderer="embedded", pages=pages)
+    first = capsys.readouterr().out
+    assert all(f"{p}" in first and "executed" in first for p in pages)
+    render_site(reports, build, tmp_path / "_site", renderer="embedded", pages=pages)
     out = capsys.readouterr().out
-    assert "sample.qmd unchanged" in out and "second.qmd unchanged" not in out
-    assert "48" in (tmp_path / "_site" / "second.html").read_text(encoding="utf-8")
-    (tmp_path / "build" / "tables").mkdir()
-    (tmp_path / "build" / "tables" / "x.md").write_text("new input", encoding="utf-8")
-    render_site(
-        reports, tmp_path / "build", tmp_path / "_site", renderer="embedded", pages=["sample.qmd", "second.qmd"]
+    assert all(
+        any(
+            line.split()[1] == p and line.rstrip().endswith("cached")
+            for line in out.splitlines()
+            if line.startswith("render:")
+        )
+        for p in pages
+    ), out
+    (build / "tables" / "x.md").write_text("**second**", encoding="utf-8")
+    render_site(reports, build, tmp_path / "_site", renderer="embedded", pages=pages)
+    out = capsys.readouterr().out
+    status = {
+        line.split()[1]: line.split()[2]
+        for line in out.splitlines()
+        if line.startswith("render:") and len(line.split()) > 2
+    }
+    assert (
+        status["reader.qmd"] == "executed" and status["sample.qmd"] == "cached" and status["direct.qmd"] == "cached"
+    ), out
+    assert "second" in (tmp_path / "_site" / "reader.html").read_text(encoding="utf-8")
+    (build / "tables" / "y.txt").write_text("plain two", encoding="utf-8")
+    render_site(reports, build, tmp_path / "_site", renderer="embedded", pages=pages)
+    out = capsys.readouterr().out
+    status = {
+        line.split()[1]: line.split()[2]
+        for line in out.splitlines()
+        if line.startswith("render:") and len(line.split()) > 2
+    }
+    assert status["direct.qmd"] == "executed" and status["reader.qmd"] == "cached", (
+        "files opened directly are tracked too"
     )
-    assert "unchanged" not in capsys.readouterr().out, "a changed build input re-executes every page"
+    (reports / "sample.qmd").write_text(SAMPLE_QMD.replace("0.731", "0.732"), encoding="utf-8")
+    render_site(reports, build, tmp_path / "_site", renderer="embedded", pages=pages)
+    assert "0.732" in (tmp_path / "_site" / "sample.html").read_text(encoding="utf-8")
+
+
+def test_kernels_print_no_warnings(tmp_path, capfd):
+    reports = make_project(tmp_path, brief=False)
+    render_site(reports, tmp_path / "build", tmp_path / "_site", renderer="embedded")
+    captured = capfd.readouterr()
+    assert "WARNING" not in captured.err and "without encryption" not in captured.err + captured.out

@@ -98,12 +98,80 @@ def test_median_conversion_recovers_normal_moments():
     assert "Luo 2018" in s2.method and "Wan 2014" in s2.method and "Shi 2020" in s3.method
 
 
-def test_median_conversion_worked_example():
-    """Skewed length-of-stay data (Meng 2020, Table 3: median 20.00, IQR 17.50-24.50, n = 9)."""
-    est = mean_sd_from_median(9, 20.0, q1=17.5, q3=24.5)
-    expected_mean = (0.7 + 0.39 / 9) * (17.5 + 24.5) / 2 + (0.3 - 0.39 / 9) * 20.0
-    from scipy.stats import norm
+# Wan X, Wang W, Liu J, Tong T. BMC Med Res Methodol 2014;14:135, Table 1: "Values of xi(n) in the
+# formula (7) and the formula (12) for n <= 50" (the expected range of n standard normal values).
+WAN_2014_TABLE_1 = {2: 1.128, 5: 2.326, 9: 2.970, 12: 3.259, 20: 3.735, 29: 4.057, 40: 4.322, 50: 4.498}
 
-    expected_sd = (24.5 - 17.5) / (2 * norm.ppf((0.75 * 9 - 0.125) / (9 + 0.25)))
-    assert math.isclose(float(est.mean), expected_mean) and math.isclose(float(est.sd), expected_sd)
-    assert 20.0 < float(est.mean) < 21.5
+
+def test_range_divisor_matches_wan_2014_table_1():
+    """The SD from the range is (b - a)/xi(n); Wan et al. approximate their Table 1 by
+    2 Phi^-1((n - 0.375)/(n + 0.25)) (their formula 9, metafor's default): within 1% of the table from
+    n = 9 and within 5% below."""
+    from pipeline.stats.median_conversion import _xi
+
+    for n, table in WAN_2014_TABLE_1.items():
+        assert abs(float(_xi(n)) - table) / table < (0.01 if n >= 9 else 0.05), (n, float(_xi(n)), table)
+    est = mean_sd_from_median(20, 6, minimum=2, maximum=14)
+    assert abs(float(est.sd) - 12 / WAN_2014_TABLE_1[20]) / (12 / WAN_2014_TABLE_1[20]) < 0.01
+
+
+CONV_FIVENUM_EXAMPLE = r"""
+suppressMessages(library(metafor))
+# the example of metafor's conv.fivenum help page (skewed third study in the second data frame)
+dat <- data.frame(min=c(2,NA,2,NA), q1=c(NA,4,4,NA), median=c(6,6,6,NA), q3=c(NA,10,14,NA),
+                  max=c(14,NA,20,NA), mean=c(NA,NA,NA,7.0), sd=c(NA,NA,NA,4.2), n=c(20,20,20,20))
+res <- conv.fivenum(min=min, q1=q1, median=median, q3=q3, max=max, n=n, data=dat)
+a <- attributes(res$mean)
+cat(sprintf("%.12g", res$mean), "
+"); cat(sprintf("%.12g", res$sd), "
+")
+cat(sprintf("%.12g", a$tval), "
+"); cat(sprintf("%.12g", a$crit), "
+"); cat(as.integer(a$sig), "
+")
+"""
+
+
+def test_skewness_decisions_of_metafors_documented_example():
+    """metafor's conv.fivenum help page: in the first example "none of the tests are significant" (min 2,
+    q1 4, median 6, q3 10, max 14, n 20); in the second, "the test for skewness is significant" for study 3
+    (q3 14, max 20), so its mean and SD are not estimated."""
+    from pipeline.stats.median_conversion import skewness_test
+
+    for quantiles in (dict(minimum=2, maximum=14), dict(q1=4, q3=10), dict(minimum=2, q1=4, q3=10, maximum=14)):
+        assert not skewness_test(20, 6, **quantiles).skewed, quantiles
+    assert not skewness_test(20, 6, minimum=2, maximum=14).skewed and not skewness_test(20, 6, q1=4, q3=10).skewed
+    assert skewness_test(20, 6, minimum=2, q1=4, q3=14, maximum=20).skewed
+
+
+@pytest.mark.needs_r
+def test_conversion_and_skewness_test_match_metafor_live(metafor_available):
+    """The same example run in metafor (conv.fivenum exists from metafor 4.2; Debian's 3.8 lacks it)."""
+    from pipeline.stats.median_conversion import skewness_test
+
+    proc = subprocess.run(["Rscript", "-e", CONV_FIVENUM_EXAMPLE], capture_output=True, text=True, timeout=120)
+    if "could not find function" in proc.stderr:
+        pytest.skip("this metafor has no conv.fivenum (added in metafor 4.2)")
+    assert proc.returncode == 0, proc.stderr
+    means, sds, tvals, crits, sigs = (line.split() for line in proc.stdout.strip().splitlines())
+    rows = [dict(minimum=2, maximum=14), dict(q1=4, q3=10), dict(minimum=2, q1=4, q3=14, maximum=20)]
+    for i, quantiles in enumerate(rows):
+        test = skewness_test(20, 6, **quantiles)
+        assert math.isclose(test.statistic, float(tvals[i]), rel_tol=1e-9)
+        assert math.isclose(test.critical, float(crits[i]), rel_tol=1e-9)
+        assert test.skewed == (sigs[i] == "1")
+        if not test.skewed:
+            est = mean_sd_from_median(20, 6, **quantiles)
+            assert math.isclose(float(est.mean), float(means[i]), rel_tol=1e-9)
+            assert math.isclose(float(est.sd), float(sds[i]), rel_tol=1e-9)
+        else:
+            assert means[i] == "NA"
+
+
+def test_the_skewed_arm_in_the_review_fails_the_test():
+    """Zhu 2021, time to clinical improvement, MSC arm: median 7 (IQR 7-12), n 29."""
+    from pipeline.stats.median_conversion import skewness_test
+
+    test = skewness_test(29, 7, q1=7, q3=12)
+    assert test.statistic == pytest.approx(1.0) and test.critical == pytest.approx(2.65 / math.sqrt(29) - 6 / 29**2)
+    assert test.skewed

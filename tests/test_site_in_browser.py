@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -70,7 +71,7 @@ def status(url: str) -> int:
 @pytest.mark.needs_browser
 def test_every_page_loads_cleanly_with_working_links_and_images(built, server, browser):
     pages = sorted(p.name for p in (built / "_site").glob("*.html"))
-    assert len(pages) >= 10
+    assert len(pages) >= 15
     shots = ROOT / "build" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     checked_links: dict[str, int] = {}
@@ -109,15 +110,15 @@ def test_every_page_loads_cleanly_with_working_links_and_images(built, server, b
 @pytest.mark.needs_browser
 def test_overview_shows_summary_of_findings_from_build(built, server, browser):
     sof = json.loads((built / "build" / "tables" / "summary_of_findings.json").read_text())
-    mortality = sof[0]
+    primary = sof[0]
     page = browser.new_page()
     page.goto(f"{server}/index.html")
     table_text = page.locator("table").first.inner_text()
-    assert mortality["label"] in table_text
-    assert f"RR {mortality['effect']:.2f} ({mortality['ci_lower']:.2f} to {mortality['ci_upper']:.2f})" in table_text
-    assert f"{mortality['participants']} ({mortality['k']})" in table_text
-    assert "Very low" in table_text or mortality["certainty"] != "very low"
+    assert primary["label"] in table_text
+    assert f"RR {primary['effect']:.2f} ({primary['ci_lower']:.2f} to {primary['ci_upper']:.2f})" in table_text
+    assert f"{primary['participants']} ({primary['k']})" in table_text
     assert "Data version" in page.locator("footer").inner_text()
+    assert page.locator(".whats-new").count() == 1
     page.close()
 
 
@@ -131,6 +132,46 @@ def test_trials_table_sorts_on_click(built, server, browser):
     header.click()
     assert header.get_attribute("aria-sort") == "descending"
     assert page.locator("div.sortable tbody tr").first.inner_text() != first_before
+    numbers = page.locator("details.trial-numbers").first
+    numbers.locator("summary").click()
+    assert numbers.locator("tbody tr").count() > 0
+    page.close()
+
+
+@pytest.mark.needs_browser
+def test_outcomes_menu_is_a_dropdown(built, server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/index.html")
+    menu = page.locator(".site-header details").first
+    link = menu.locator("a").first
+    assert not link.is_visible()
+    menu.locator("summary").click()
+    assert link.is_visible()
+    page.locator("h1").click()
+    assert not link.is_visible(), "a click elsewhere closes the menu"
+    menu.locator("summary").click()
+    link.click()
+    assert "/outcome-" in page.url
+    page.close()
+
+
+@pytest.mark.needs_browser
+def test_site_works_at_phone_width(built, server, browser):
+    """At 390 px the page never scrolls sideways: wide tables scroll inside their own box, figures scale."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    for name in ("index.html", "trials.html", "outcome-mortality.html", "methods.html"):
+        page.goto(f"{server}/{name}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 392, name
+        wide = page.evaluate(
+            "Array.from(document.querySelectorAll('main table')).filter(t => t.scrollWidth > t.clientWidth + 2).length"
+        )
+        scrollable = page.evaluate(
+            "Array.from(document.querySelectorAll('main table')).every(t => ['auto','scroll'].includes(getComputedStyle(t).overflowX) || getComputedStyle(t.parentElement).overflowX !== 'visible')"
+        )
+        assert scrollable, name
+        assert page.evaluate("Array.from(document.images).every(i => i.getBoundingClientRect().width <= 390)"), name
+        assert wide >= 0
+    page.screenshot(path=str(ROOT / "build" / "screenshots" / "phone-outcome-mortality.png"), full_page=True)
     page.close()
 
 
@@ -141,10 +182,47 @@ def test_brief_pdf_text_and_first_page_image(built, tmp_path):
     assert 1 <= len(reader.pages) <= 2
     text = " ".join(p.extract_text() for p in reader.pages)
     sof = json.loads((built / "build" / "tables" / "summary_of_findings.json").read_text())
-    mortality = sof[0]
-    assert f"{mortality['effect']:.2f}" in text and f"{mortality['ci_lower']:.2f}" in text
+    primary = sof[0]
+    assert f"{primary['effect']:.2f}" in text and f"{primary['ci_lower']:.2f}" in text
     assert "Key message" in text and "very uncertain" in text.lower()
-    assert "Lanzoni" in text  # reference list
+    assert "Lanzoni" in text
+    assert re.search(r"What.s new", text), "the brief has the one line on what changed"
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)
     image = next(tmp_path.glob("page*.png"))
     assert image.stat().st_size > 10_000
+
+
+def _pdf_text_sizes(reader: pypdf.PdfReader) -> list[float]:
+    sizes: list[float] = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
+            sizes.append(size * scale)
+
+    for page in reader.pages:
+        page.extract_text(visitor_text=visit)
+    return sizes
+
+
+def test_brief_is_readable_at_print_size(built):
+    """Text at least 7 pt on A4, the forest plot included (it is drawn at 1:1 for the page width), cells
+    left-aligned (no justification), and the SoF's intervals never split across lines."""
+    import re
+
+    reader = pypdf.PdfReader(built / "_site" / "brief.pdf")
+    assert float(reader.pages[0].mediabox.width) == pytest.approx(595.3, abs=1)  # A4
+    sizes = _pdf_text_sizes(reader)
+    assert sizes and min(sizes) >= 7.0 - 1e-6, f"smallest text {min(sizes):.2f} pt"
+    svg = (built / "_site" / "figures" / "forest_mortality_print.svg").read_text(encoding="utf-8")
+    width_pt = float(re.search(r'width="([0-9.]+)pt"', svg).group(1))
+    assert width_pt <= 510.3 + 0.5, (
+        "the print figure fits the text width of A4 with 1.5 cm margins, so it is not shrunk"
+    )
+    # matplotlib writes SVG in points (72 per inch): font-size 7.5px is 7.5 pt at 1:1
+    fonts = [float(f) for f in re.findall(r"font-size:\s*([0-9.]+)px", svg)]
+    assert fonts and min(fonts) >= 7.0, f"smallest figure text {min(fonts)} pt"
+    brief_source = (ROOT / "pipeline" / "render" / "templates" / "brief.typ").read_text(encoding="utf-8")
+    assert "#set par(justify: false)" in brief_source and "#set text(hyphenate: false)" in brief_source
+    sof = (built / "build" / "tables" / "sof_brief.md").read_text(encoding="utf-8")
+    assert re.search(r"RR\u00a0\d\.\d\d\u00a0\(\d", sof), "intervals are joined by non-breaking spaces"

@@ -273,7 +273,7 @@ def test_all_errors_listed_not_just_first(data_copy):
     set_cell(data_copy / "studies.csv", 1, "blinding", "triple")
     found = messages(data_copy)
     assert len(found) >= 3
-    assert {m.split(":")[0].rsplit("/", 1)[-1] for m in found} == {"outcomes.csv", "studies.csv"}
+    assert {"outcomes.csv", "studies.csv"} <= {m.split(":")[0].rsplit("/", 1)[-1] for m in found}
 
 
 def test_cli_exit_status_and_format(data_copy):

@@ -482,6 +482,11 @@ def draw_forest(layout: ForestLayout):
         )
     if layout.footer:
         fig.text(
-            0.1 / width, 0.05 / height, "\n".join(layout.footer), fontsize=fs * 0.92, va="bottom", linespacing=1.35
+            0.1 / width,
+            0.05 / height,
+            "\n".join(layout.footer),
+            fontsize=fs if layout.width_in is not None else fs * 0.92,  # print: never below the body size
+            va="bottom",
+            linespacing=1.35,
         )
     return fig

@@ -164,7 +164,9 @@ def review_data(checked: CheckedData) -> ReviewData:
         extraction = dict(Counter(r["status"] for r in compare(read_extraction(first), read_extraction(second))))
         readme = checked.data_dir / "extraction" / "README.md"
         if readme.exists():
-            paragraphs = [p for p in readme.read_text(encoding="utf-8").split("\n\n") if p.strip() and not p.startswith("#")]
+            paragraphs = [
+                p for p in readme.read_text(encoding="utf-8").split("\n\n") if p.strip() and not p.startswith("#")
+            ]
             extraction_note = " ".join(paragraphs[0].split()) if paragraphs else ""
     return ReviewData(
         data_dir=str(checked.data_dir),

@@ -165,22 +165,23 @@ def _pandoc_html(markdown: str, front: dict, project: dict, nav: list[dict], foo
 
 def _typst_pdf(markdown: str, front: dict, workdir: Path, stem: str) -> bytes:
     typst_opts = front.get("format", {}).get("typst", {}) if isinstance(front.get("format"), dict) else {}
+    # page settings go in as metadata: the template reads margin as a map (margin/pairs)
+    meta = {
+        "title": front.get("title", ""),
+        "papersize": typst_opts.get("papersize", "a4"),
+        "fontsize": str(typst_opts.get("fontsize", "10pt")),
+        "mainfont": TYPST_FONT,
+        "margin": {k: str(v) for k, v in typst_opts.get("margin", {"x": "1.6cm", "y": "1.4cm"}).items()},
+    }
+    meta_file = workdir / f"{stem}.meta.yaml"
+    meta_file.write_text(yaml.safe_dump(meta), encoding="utf-8")
     args = [
         "--standalone",
         "--columns=2000",  # pipe tables keep automatic column widths: Typst sizes columns to their content
         f"--lua-filter={TEMPLATES / 'crossref.lua'}",
         f"--template={TEMPLATES / 'brief.typ'}",
-        "--variable",
-        f"papersize={typst_opts.get('papersize', 'a4')}",
-        "--variable",
-        f"mainfont={TYPST_FONT}",
-        "--variable",
-        f"fontsize={typst_opts.get('fontsize', '10pt')}",
-        "--metadata",
-        f"title={front.get('title', '')}",
+        f"--metadata-file={meta_file}",
     ]
-    for key, value in typst_opts.get("margin", {"x": "1.6cm", "y": "1.4cm"}).items():
-        args += ["--variable", f"margin.{key}={value}"]
     source = pypandoc.convert_text(markdown, "typst", format="markdown", extra_args=args)
     typ = workdir / f"{stem}.typ"
     typ.write_text(source, encoding="utf-8")
