@@ -1,7 +1,7 @@
 # The living review, as a make-driven pipeline:
 #   data/ -> validate -> analyse -> figures, tables, data package, editions -> pages -> render -> _site/
 # Each stage reads files and writes files under $(BUILD) and touches a stamp when it succeeded;
-# make knows the dependencies, so a second `make` does nothing, `make -j2` is safe, and an edit
+# make knows the dependencies, so a second `make` does nothing, stages run in parallel, and an edit
 # re-runs only the stages downstream of it. Which source files each stage depends on is derived
 # from its imports (pipeline/build_deps.py writes build/stages.mk).
 #
@@ -23,6 +23,11 @@ VENV     ?= .venv
 PYTHON3  ?= python3
 NOTE     ?=
 SURVEIL_ARGS ?=
+
+# Independent stages run side by side (figures beside tables, data package, editions and pages):
+# one job per core. `make JOBS=1` runs them one after another.
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+MAKEFLAGS += -j$(JOBS)
 
 PY        := $(VENV)/bin/python
 PIPELINE  := $(PY) -m pipeline
@@ -104,7 +109,7 @@ surveil: $(BUILD)/review.json
 	@$(PIPELINE) surveil $(DATA) --out $(BUILD)/surveillance.md $(SURVEIL_ARGS)
 
 test: $(TESTING)
-	$(PY) -m pytest -ra
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL $(PY) -m pytest -ra
 
 lint: $(TESTING)
 	$(PY) -m ruff check pipeline tests benchmarks validation
@@ -112,7 +117,7 @@ lint: $(TESTING)
 bench: $(TESTING)
 	$(VENV)/bin/pip install --quiet -e '.[bench]'
 	$(PY) benchmarks/bench_pooling.py --out build/bench.md
-	$(PY) benchmarks/bench_build.py --out build/bench-build.md
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL $(PY) benchmarks/bench_build.py --out build/bench-build.md
 
 clean:
 	rm -rf build _site _sites .*-staging-* reports/figures

@@ -116,6 +116,8 @@ def main(argv: list[str]) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     if not out.exists() or out.read_text(encoding="utf-8") != text:
         out.write_text(text, encoding="utf-8")
+    else:
+        out.touch()  # up to date: make must see it newer than the sources, or it reruns this every time
     return 0
 
 

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from pipeline.build_error import BuildError
 from pipeline.inputs.problems import ValidationError
 
 
@@ -284,9 +285,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from pipeline.editions.freeze import EditionError
-    from pipeline.render.execute import RenderError
-
     try:
         return args.func(args)
     except ValidationError as err:
@@ -294,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
             print(p, file=sys.stderr)
         print(f"validation failed: {len(err.problems)} problem(s); nothing was built", file=sys.stderr)
         return 1
-    except (RenderError, EditionError) as err:
+    except BuildError as err:
         print(f"{args.command}: {str(err).splitlines()[0]}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

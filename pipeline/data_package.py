@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from pipeline.inputs.load import read_review_json
@@ -36,6 +37,7 @@ def _name(text: str) -> str:
 
 
 def write_data_package(review_json: Path, results_dir: Path, out_dir: Path) -> list[Path]:
+    start = time.perf_counter()
     data = read_review_json(review_json)
     data_dir = Path(data.data_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -121,5 +123,5 @@ def write_data_package(review_json: Path, results_dir: Path, out_dir: Path) -> l
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
-    print(f"package: {len(resources)} resources")
+    print(f"package: {len(resources)} resources ({time.perf_counter() - start:.1f} s)")
     return sorted(out_dir.rglob("*"))

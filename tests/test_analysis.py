@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.analysis.outcome import analyse_outcome
 from pipeline.analysis.select import select_rows
-from pipeline.analysis.write import write_results
+from pipeline.analysis.write import analyse_one_outcome, outcome_inputs, write_results
 from pipeline.inputs.load import load_review_data, write_review_json
 from pipeline.results.contract import FitFailure, FitSummary, OutcomeResult
 from pipeline.results.load import load_outcome
@@ -178,6 +178,41 @@ def test_analysis_rewrites_only_files_whose_content_changed(tmp_path, review):
     write_results(tmp_path / "review.json", tmp_path / "results")
     after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "results").iterdir()}
     assert before == after
+
+
+@pytest.mark.parametrize("folder", [DATA, ROOT / "examples" / "bcg"], ids=["data", "bcg"])
+def test_each_outcome_is_analysed_from_its_own_inputs_only(folder):
+    """The analysis cache keys an outcome on the view its analysis reads; the view must hold everything
+    the analysis of the whole review would use (rows borrowed with rows_from, ongoing trials, settings)."""
+    data = load_review_data(folder)
+    for outcome in data.config.outcomes:
+        whole = analyse_one_outcome(data, outcome.key)
+        view = analyse_one_outcome(outcome_inputs(data, outcome.key), outcome.key)
+        assert dumps(view) == dumps(whole), outcome.key
+        assert whole.k == 0 or view.k > 0
+
+
+def test_an_edit_reanalyses_only_its_outcome_and_matches_a_fresh_analysis(tmp_path, review, capsys):
+    write_review_json(review, tmp_path / "review.json")
+    write_results(tmp_path / "review.json", tmp_path / "results")
+    target = next(
+        i
+        for i, r in enumerate(review.outcomes)
+        if r["outcome"] == "sae" and r.get("events_c") is not None and r["check"] != "unverified"
+    )
+    rows = [dict(r) for r in review.outcomes]
+    rows[target]["events_c"] = rows[target]["events_c"] + (1 if rows[target]["events_c"] < rows[target]["n_c"] else -1)
+    edited = dataclasses.replace(review, outcomes=rows, data_hash="edited")
+    write_review_json(edited, tmp_path / "review.json")
+    capsys.readouterr()
+    write_results(tmp_path / "review.json", tmp_path / "results")
+    line = capsys.readouterr().out
+    uses_sae = [o.key for o in review.config.outcomes if o.source_key == "sae"]
+    assert f"({len(uses_sae)} analysed, {len(review.config.outcomes) - len(uses_sae)} with unchanged inputs)" in line
+    write_results(tmp_path / "review.json", tmp_path / "fresh")
+    for path in (tmp_path / "fresh").iterdir():
+        if path.is_file():
+            assert path.read_text() == (tmp_path / "results" / path.name).read_text(), path.name
 
 
 def test_skewed_median_arm_is_not_converted(review):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import fcntl
 import hashlib
+import json
 import os
 import signal
 import stat
@@ -133,6 +134,11 @@ def test_one_number_edit_reruns_only_what_it_touches(tmp_path):
     assert {"outcome-mortality.qmd", "outcome-los.qmd", "outcome-ttci.qmd", "outcome-ventilation.qmd"} <= cached, out
     figures = next(line for line in out.splitlines() if line.startswith("figures:"))
     assert "unchanged" in figures and not figures.startswith("figures: drew 0 ")
+    analysis = next(line for line in out.splitlines() if line.startswith("analysis:"))
+    assert "(1 analysed, " in analysis, analysis  # the other outcomes' inputs did not change
+    # a page that was not re-executed (nor re-converted) still shows the new data version in its footer
+    data_hash = json.loads((tmp_path / "build" / "results" / "index.json").read_text())["data_hash"][:12]
+    assert f"Data version {data_hash}" in (tmp_path / "_site" / "outcome-los.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,9 @@ class ModelSpec:
     truncate: bool = False
 
 
-def fit_summary(name: str, fit: MetaFit) -> FitSummary:
+def fit_summary(name: str, fit: MetaFit, keep_weights: bool = True) -> FitSummary:
+    """The stored summary of a fit. Sensitivity steps (leave-one-out, cumulative) keep no per-trial
+    weights: k steps of k weights each would grow the results quadratically with the number of trials."""
     lo, hi = prediction_interval_t_k_minus_2(fit)
     return FitSummary(
         model=name,
@@ -73,12 +75,16 @@ def fit_summary(name: str, fit: MetaFit) -> FitSummary:
         pi_t_k2_lower=None if math.isnan(lo) else lo,
         pi_t_k2_upper=None if math.isnan(hi) else hi,
         iterations=fit.iterations,
-        weights=[None if not math.isfinite(w) else float(w) for w in fit.weights],
+        weights=[None if not math.isfinite(w) else float(w) for w in fit.weights] if keep_weights else [],
     )
 
 
-def as_fit(name: str, fitted: MetaFit | str) -> Fit:
-    return fit_summary(name, fitted) if isinstance(fitted, MetaFit) else FitFailure(model=name, reason=fitted)
+def as_fit(name: str, fitted: MetaFit | str, keep_weights: bool = True) -> Fit:
+    return (
+        fit_summary(name, fitted, keep_weights)
+        if isinstance(fitted, MetaFit)
+        else FitFailure(model=name, reason=fitted)
+    )
 
 
 class OutcomeData:
@@ -325,7 +331,10 @@ def analyse_outcome(data: ReviewData, outcome: Outcome) -> OutcomeResult:
     labels = {s.study_id: s for s in studies}
     loo = [
         SensitivityStep(
-            r["study_id"], labels[r["study_id"]].label, labels[r["study_id"]].date_published, as_fit("leave-one-out", f)
+            r["study_id"],
+            labels[r["study_id"]].label,
+            labels[r["study_id"]].date_published,
+            as_fit("leave-one-out", f, keep_weights=False),
         )
         for r, f in zip(rows, leave_one_out(len(rows), steps_fit), strict=True)
     ]
@@ -335,7 +344,7 @@ def analyse_outcome(data: ReviewData, outcome: Outcome) -> OutcomeResult:
             r["study_id"],
             labels[r["study_id"]].label,
             labels[r["study_id"]].date_published,
-            as_fit("cumulative", f),
+            as_fit("cumulative", f, keep_weights=False),
             participants=int(n),
         )
         for r, f, n in zip(rows, cumulative(np.arange(len(rows)), steps_fit), running, strict=True)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import hashlib
 import io
 import json
-import os
 import platform
-import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,7 @@ import scipy
 from pipeline.analysis.outcome import analyse_outcome
 from pipeline.analysis.sequential import add_sequential
 from pipeline.inputs.load import ReviewData, read_review_json
+from pipeline.output_files import write_if_changed
 from pipeline.results.contract import FitSummary, OutcomeEntry, OutcomeResult, ResultsIndex
 from pipeline.results.serialise import dumps, json_schema, to_jsonable
 from pipeline.tables.csv_safety import neutralise_row
@@ -42,19 +43,6 @@ def software_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
-
-
-def write_if_changed(path: Path, text: str) -> bool:
-    """Write atomically, and only when the content differs (keeps mtimes of unchanged files)."""
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-    return True
 
 
 def study_csv(result: OutcomeResult) -> str:
@@ -123,42 +111,93 @@ def randomised_view(data: ReviewData) -> ReviewData:
     )
 
 
-def analyse_review(data: ReviewData) -> dict[str, OutcomeResult]:
+def outcome_inputs(data: ReviewData, outcome_key: str) -> ReviewData:
+    """The part of the review one outcome's analysis reads: its rows, the trials, the settings, ongoing trials.
+
+    The analysis of an outcome runs on this view, so a hash of it is a sound cache key: an edit to
+    another outcome's rows (or to provenance, screening, grading) cannot change this outcome's result.
+    """
+    source = data.config.outcome(outcome_key).source_key  # an outcome may re-use another's rows
+    return dataclasses.replace(
+        data,
+        data_hash="",
+        outcomes=[r for r in data.outcomes if r["outcome"] == source],
+        tables={name: rows for name, rows in data.tables.items() if name == "ongoing"},
+        extraction={},
+        extraction_note="",
+    )
+
+
+def analyse_one_outcome(data: ReviewData, outcome_key: str) -> OutcomeResult:
+    """One outcome: its analysis, sequential monitoring when configured, randomised-only sub-result."""
     config = data.config
-    rct_only = randomised_view(data) if config.summary_of_findings.randomised_only else None
-    results = {}
-    for outcome in config.outcomes:
-        result = analyse_outcome(data, outcome)
-        settings = config.sequential.get(outcome.key)
-        if settings is not None and outcome.type == "binary":
-            result = add_sequential(result, settings, data)
-        if (
-            rct_only is not None
-            and outcome.key in config.sof_outcomes
-            and any(s.design != "RCT" for s in result.studies)
-        ):
-            result = dataclasses.replace(result, randomised=analyse_outcome(rct_only, outcome))
-        results[outcome.key] = result
-    return results
+    outcome = next(o for o in config.outcomes if o.key == outcome_key)
+    result = analyse_outcome(data, outcome)
+    settings = config.sequential.get(outcome.key)
+    if settings is not None and outcome.type == "binary":
+        result = add_sequential(result, settings, data)
+    if (
+        config.summary_of_findings.randomised_only
+        and outcome.key in config.sof_outcomes
+        and any(s.design != "RCT" for s in result.studies)
+    ):
+        result = dataclasses.replace(result, randomised=analyse_outcome(randomised_view(data), outcome))
+    return result
+
+
+def analyse_review(data: ReviewData) -> dict[str, OutcomeResult]:
+    return {o.key: analyse_one_outcome(outcome_inputs(data, o.key), o.key) for o in data.config.outcomes}
+
+
+def _analysis_code_digest() -> str:
+    from pipeline.build_deps import code_digest
+
+    return code_digest(["pipeline.analysis.write"])
+
+
+def _cached_outcome_files(data: ReviewData, key: str, cache_dir: Path, code: str) -> tuple[dict[str, str], dict, bool]:
+    """An outcome's three result files, its index entry, and whether it was re-analysed (False: its
+    inputs and the analysis code are unchanged, so the cached files stand)."""
+    view = outcome_inputs(data, key)
+    digest = hashlib.sha256((code + key + json.dumps(view.to_dict(), sort_keys=True)).encode()).hexdigest()
+    cached = cache_dir / f"{key}.json"
+    if cached.exists():
+        entry = json.loads(cached.read_text(encoding="utf-8"))
+        if entry.get("inputs") == digest:
+            return entry["files"], entry["index"], False
+    result = analyse_one_outcome(view, key)
+    files = {
+        f"{key}.json": dumps(result) + "\n",
+        f"{key}_studies.csv": study_csv(result),
+        f"{key}_pooled.csv": pooled_csv(result),
+    }
+    index = {"label": result.outcome.label, "k": result.k, "participants": result.participants}
+    write_if_changed(cached, json.dumps({"inputs": digest, "files": files, "index": index}) + "\n")
+    return files, index, True
 
 
 def write_results(review_json: Path, out_dir: Path) -> list[Path]:
     """Analyse every outcome; write only files whose content changed; remove files of dropped outcomes."""
+    start = time.perf_counter()
     data = read_review_json(review_json)
     out_dir.mkdir(parents=True, exist_ok=True)
-    results = analyse_review(data)
+    cache_dir = out_dir / ".cache"  # per outcome: the hash of what its analysis read, and its files
+    code = _analysis_code_digest()
+    wanted: dict[str, str] = {}
+    entries = []
+    analysed = 0
+    for outcome in data.config.outcomes:
+        files, entry, fresh = _cached_outcome_files(data, outcome.key, cache_dir, code)
+        analysed += fresh
+        wanted.update(files)
+        entries.append(OutcomeEntry(outcome.key, entry["label"], entry["k"], entry["participants"]))
     index = ResultsIndex(
         title=data.config.title,
-        outcomes=[OutcomeEntry(k, r.outcome.label, r.k, r.participants) for k, r in results.items()],
+        outcomes=entries,
         n_studies=len(data.studies),
         data_hash=data.data_hash,
         software=software_versions(),
     )
-    wanted: dict[str, str] = {}
-    for key, result in results.items():
-        wanted[f"{key}.json"] = dumps(result) + "\n"
-        wanted[f"{key}_studies.csv"] = study_csv(result)
-        wanted[f"{key}_pooled.csv"] = pooled_csv(result)
     wanted["index.json"] = dumps(index) + "\n"
     wanted["results.schema.json"] = (
         json.dumps(json_schema(OutcomeResult, "One outcome's analysis results"), indent=1) + "\n"
@@ -167,5 +206,12 @@ def write_results(review_json: Path, out_dir: Path) -> list[Path]:
     for stale in out_dir.iterdir():
         if stale.is_file() and stale.name not in wanted:
             stale.unlink()
-    print(f"analysis: {len(results)} outcomes, {len(changed)} of {len(wanted)} files changed")
+    keys = {o.key for o in data.config.outcomes}
+    for stale in cache_dir.glob("*.json"):
+        if stale.stem not in keys:
+            stale.unlink()
+    print(
+        f"analysis: {len(entries)} outcomes ({analysed} analysed, {len(entries) - analysed} with unchanged inputs), "
+        f"{len(changed)} of {len(wanted)} files changed ({time.perf_counter() - start:.1f} s)"
+    )
     return sorted(out_dir / name for name in wanted)

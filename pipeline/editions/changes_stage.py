@@ -11,17 +11,18 @@ from __future__ import annotations
 import html
 import json
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-from pipeline.analysis.write import write_if_changed
 from pipeline.editions import report
 from pipeline.editions.diff import compute_diff
 from pipeline.editions.numbers import current_state
 from pipeline.editions.state import ReviewState, list_editions, load_edition
 from pipeline.inputs.load import ReviewData, read_review_json
 from pipeline.markdown import escape_markdown
+from pipeline.output_files import write_if_changed
 
 
 def _e(text: object) -> str:
@@ -117,6 +118,7 @@ def permalink_page(title: str, m: dict, files: list[str]) -> str:
 
 
 def write_changes(review_json: Path, results_dir: Path, tables_dir: Path, editions_dir: Path, out: Path) -> list[Path]:
+    start = time.perf_counter()
     data = read_review_json(review_json)
     folders = list_editions(editions_dir)
     states = [load_edition(f) for f in folders]
@@ -177,5 +179,7 @@ def write_changes(review_json: Path, results_dir: Path, tables_dir: Path, editio
         shutil.copytree(folder, target)
         files = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
         (target / "index.html").write_text(permalink_page(data.config.title, m, files), encoding="utf-8")
-    print(f"editions: {len(states)} edition(s); {len(changed)} of {len(frags)} fragments changed")
+    print(
+        f"editions: {len(states)} edition(s); {len(changed)} of {len(frags)} fragments changed ({time.perf_counter() - start:.1f} s)"
+    )
     return sorted(out / n for n in frags)

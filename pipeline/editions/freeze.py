@@ -18,13 +18,14 @@ from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
+from pipeline.build_error import BuildError
 from pipeline.editions.numbers import current_numbers
 from pipeline.editions.state import MANIFEST_VERSION, list_editions
 from pipeline.inputs.load import data_hash, read_review_json, review_data, write_review_json
 from pipeline.inputs.validate import check_data_dir
 
 
-class EditionError(RuntimeError):
+class EditionError(BuildError):
     """An edition cannot be made (or rebuilt); the message is one line for the user."""
 
 

@@ -20,6 +20,7 @@ from matplotlib.patches import Polygon  # noqa: E402
 
 from pipeline import formatting as fmt  # noqa: E402
 from pipeline.figures.alt_text import forest_alt_text  # noqa: E402, F401 (re-exported for the figures stage)
+from pipeline.figures.paging import ROWS_PER_PAGE, pages  # noqa: E402, F401 (pages re-exported)
 from pipeline.figures.style import (
     PALETTES,
     PRINT_FONT_PT,
@@ -34,7 +35,6 @@ from pipeline.review.config import Labels  # noqa: E402
 from pipeline.tables.outcome_tables import arm_cell, model_label  # noqa: E402
 
 LABEL_CHARS = 26  # a study label longer than this is shortened (the tables have it whole)
-ROWS_PER_PAGE = 40  # RevMan and metafor plots stay legible to about this many rows
 
 
 @dataclass(frozen=True)
@@ -329,10 +329,6 @@ def cumulative_layout(result: OutcomeResult, labels: Labels) -> ForestLayout:
             + (f" Every {every}th of {len(steps)} steps is shown." if every > 1 else ""),
         ),
     )
-
-
-def pages(k: int, per_page: int = ROWS_PER_PAGE) -> list[tuple[int, int]]:
-    return [(i, min(i + per_page, k)) for i in range(0, k, per_page)]
 
 
 def _text_width(texts: list[str], fontsize: float) -> float:

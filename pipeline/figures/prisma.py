@@ -8,51 +8,13 @@ assessed and excluded with reasons), included; plus the Cochrane box "studies aw
 
 from __future__ import annotations
 
-from collections import Counter
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 
-NOT_RETRIEVED = "report not available"
-
-
-def prisma_counts(screening: list[dict]) -> dict:
-    """The numbers in each PRISMA 2020 box, from screening.csv rows."""
-    duplicates = [r for r in screening if r.get("duplicate_of")]
-    not_screened = [r for r in screening if not r.get("duplicate_of") and r["decision"] == "awaiting screening"]
-    unique = [r for r in screening if not r.get("duplicate_of") and r["decision"] != "awaiting screening"]
-    excluded_screening = [
-        r
-        for r in unique
-        if r["decision"] == "exclude" and r["stage"] == "title/abstract" and r.get("reason") != NOT_RETRIEVED
-    ]
-    sought = [r for r in unique if r not in excluded_screening]
-    not_retrieved = [r for r in sought if r["decision"] == "exclude" and r.get("reason") == NOT_RETRIEVED]
-    assessed = [r for r in sought if r not in not_retrieved]
-    excluded_full = [r for r in assessed if r["decision"] == "exclude"]
-    awaiting = [r for r in assessed if r["decision"] == "awaiting classification"]
-    included = [r for r in assessed if r["decision"] == "include"]
-    return {
-        "identified": len(screening),
-        "identified_by_source": dict(sorted(Counter(r["identified_via"] for r in screening).items())),
-        "removed_before_screening": len(duplicates),
-        "removed_before_screening_reasons": {"duplicate records": len(duplicates)} if duplicates else {},
-        "awaiting_screening": len(not_screened),
-        "screened": len(unique),
-        "excluded_screening": len(excluded_screening),
-        "excluded_screening_reasons": dict(Counter(r["reason"] for r in excluded_screening).most_common()),
-        "sought": len(sought),
-        "not_retrieved": len(not_retrieved),
-        "assessed": len(assessed),
-        "excluded_full_text": len(excluded_full),
-        "excluded_full_text_reasons": dict(Counter(r["reason"] for r in excluded_full).most_common()),
-        "awaiting": len(awaiting),
-        "included_reports": len(included),
-        "included_studies": len({r["study_id"] for r in included}),
-    }
+from pipeline.figures.prisma_flow import NOT_RETRIEVED, prisma_counts  # noqa: E402, F401 (re-exported)
 
 
 def _box(ax, x, y, w, h, text, bold=False):

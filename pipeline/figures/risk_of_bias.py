@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from pipeline.figures.style import JUDGEMENTS, PALETTES, SYMBOLS, shorten  # noqa: E402
+from pipeline.figures.style import JUDGEMENTS, PALETTES, SYMBOLS, shorten, wrap_to_width  # noqa: E402
 
 DOMAIN_NAMES = {
     "RoB 2": {
@@ -57,13 +57,24 @@ def traffic_light(rows: list[dict], tool: str, labels: dict[str, str], palette: 
     domains = _domains(tool)
     judged = {(r["study_id"], r["domain"]): r["judgement"] for r in rows}
     fig, ax = plt.subplots(figsize=(1.6 + 0.75 * len(domains), 1.2 + 0.42 * len(studies)))
-    for i, sid in enumerate(studies):
-        for j, domain in enumerate(domains):
-            judgement = judged.get((sid, domain))
-            if judgement is None:
-                continue
-            ax.scatter(j, i, s=420, color=colours[judgement], edgecolor="black", linewidth=0.6, zorder=3)
-            ax.text(j, i, SYMBOLS[judgement], ha="center", va="center", fontsize=11, fontweight="bold", zorder=4)
+    cells = [
+        (j, i, judged[(sid, domain)])
+        for i, sid in enumerate(studies)
+        for j, domain in enumerate(domains)
+        if (sid, domain) in judged
+    ]
+    if cells:  # one collection for the whole grid (a scatter per cell made this the slowest figure)
+        ax.scatter(
+            [c[0] for c in cells],
+            [c[1] for c in cells],
+            s=420,
+            c=[colours[c[2]] for c in cells],
+            edgecolors="black",
+            linewidths=0.6,
+            zorder=3,
+        )
+    for j, i, judgement in cells:
+        ax.text(j, i, SYMBOLS[judgement], ha="center", va="center", fontsize=11, fontweight="bold", zorder=4)
     ax.set_xticks(range(len(domains)))
     ax.set_xticklabels([d if d != "overall" else "Overall" for d in domains], fontsize=9)
     ax.xaxis.tick_top()
@@ -92,9 +103,12 @@ def traffic_light(rows: list[dict], tool: str, labels: dict[str, str], palette: 
     fig.text(
         0.01,
         0.005,
-        "  ".join(f"{d}: {name}" for d, name in DOMAIN_NAMES[tool].items() if d != "overall"),
+        wrap_to_width(
+            "; ".join(f"{d}: {name}" for d, name in DOMAIN_NAMES[tool].items() if d != "overall"),
+            fig.get_figwidth() - 0.2,
+            6.5,
+        ),
         fontsize=6.5,
-        wrap=True,
     )
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig

@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from pipeline import formatting as fmt  # noqa: E402
-from pipeline.figures.style import SCREEN_FONT_PT  # noqa: E402
+from pipeline.figures.style import SCREEN_FONT_PT, wrap_to_width  # noqa: E402
 from pipeline.results.contract import OutcomeResult  # noqa: E402
 from pipeline.review.config import Labels  # noqa: E402
 
@@ -63,7 +63,9 @@ def draw_sequential(result: OutcomeResult, labels: Labels):
     ax.text(0.005, 0.02, f"Favours {labels.comparator}", transform=ax.transAxes, fontsize=fs * 0.9, va="bottom")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=fs * 0.85, frameon=False)
     ax.set_title(
-        f"Trial sequential analysis (secondary display): {seq.verdict_text}", fontsize=fs * 0.95, loc="left", wrap=True
+        wrap_to_width(f"Trial sequential analysis (secondary display): {seq.verdict_text}", 7.9, fs * 0.95),
+        fontsize=fs * 0.95,
+        loc="left",
     )
     fig.text(
         0.01,

@@ -77,6 +77,15 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def wrap_to_width(text: str, width_in: float, fontsize_pt: float) -> str:
+    """Break text into lines that fit ``width_in`` inches at ``fontsize_pt`` (an average DejaVu Sans glyph
+    is about 0.55 em wide). Fixed breaks instead of matplotlib's ``wrap=True``, which measures the text
+    word by word on every draw and was most of the time of some figures."""
+    import textwrap
+
+    return textwrap.fill(" ".join(str(text).split()), max(20, int(width_in * 72 / (0.55 * fontsize_pt))))
+
+
 def write_figure(fig, folder: Path, stem: str, alt: str) -> list[Path]:
     """SVG for the site and the brief, and its alt text beside it."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ Jobs that must be drawn run in parallel, one process per core.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import time
@@ -19,6 +20,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from pipeline.build_deps import code_digest
+from pipeline.figures.paging import ROWS_PER_PAGE, pages
 from pipeline.inputs.load import ReviewData, read_review_json
 from pipeline.results.contract import OutcomeResult
 from pipeline.results.load import load_outcome
@@ -50,8 +52,6 @@ def _digest(*parts: str) -> str:
 
 def plan_jobs(data: ReviewData, results: dict[str, OutcomeResult]) -> list[FigureJob]:
     """Every figure the pages may show, each with the key of its inputs."""
-    from pipeline.figures.forest import ROWS_PER_PAGE, pages
-
     jobs: list[FigureJob] = []
     labels = json.dumps(data.config.labels.__dict__, sort_keys=True)
     rob_rows = data.table("risk_of_bias")
@@ -113,7 +113,7 @@ def plan_jobs(data: ReviewData, results: dict[str, OutcomeResult]) -> list[Figur
                     )
                 )
     if data.has_table("screening"):
-        from pipeline.figures.prisma import prisma_counts
+        from pipeline.figures.prisma_flow import prisma_counts
 
         counts = prisma_counts(data.table("screening"))
         jobs.append(FigureJob("prisma", "prisma", key=_digest(json.dumps(counts, sort_keys=True))))
@@ -121,6 +121,20 @@ def plan_jobs(data: ReviewData, results: dict[str, OutcomeResult]) -> list[Figur
 
 
 # ---- drawing (runs in worker processes) ---------------------------------------------------------
+
+DRAWING_MODULES = {
+    "forest": "forest",
+    "forest_print": "forest",
+    "forest_page": "forest",
+    "forest_rob": "forest",
+    "subgroup": "forest",
+    "cumulative": "forest",
+    "sequential": "sequential",
+    "funnel": "funnel",
+    "rob_traffic": "risk_of_bias",
+    "rob_summary": "risk_of_bias",
+    "prisma": "prisma",
+}
 
 _STATE: dict[str, object] = {}
 
@@ -222,6 +236,9 @@ def write_figures(review_json: Path, results_dir: Path, out_dir: Path, workers: 
     _init(str(review_json), str(results_dir), str(out_dir))
     workers = workers or min(len(todo), os.cpu_count() or 1, 2)
     start = time.perf_counter()
+    # import the drawing modules the work needs (matplotlib) once, before the workers fork
+    for module in sorted({DRAWING_MODULES[j.kind] for j in todo}):
+        importlib.import_module(f"pipeline.figures.{module}")
     if workers > 1 and len(todo) > 3:
         with ProcessPoolExecutor(
             workers,

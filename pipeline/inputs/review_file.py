@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jsonschema
 import yaml
 
 from pipeline.inputs.problems import Problem, display_path
+
+if TYPE_CHECKING:
+    import jsonschema
 
 REVIEW_SCHEMA = Path(__file__).parent / "schemas" / "review.schema.json"
 
@@ -246,6 +249,8 @@ def check_review_file(path: Path, schema_path: Path | None = None, study_columns
         return None, [Problem(shown, 1, "-", "expected a mapping with keys title, question, labels, outcomes, ...")]
     schema_file = schema_path if schema_path is not None and schema_path.exists() else REVIEW_SCHEMA
     schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    import jsonschema  # only the validate stage needs it; the later stages read review.json
+
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     problems = [
         Problem(shown, _error_line(root, e), _dotted(list(e.absolute_path)), _message(e))

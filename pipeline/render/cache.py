@@ -88,3 +88,29 @@ def store(cache_dir: Path, page: str, key: str, rendered: PageMarkdown) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(payload), encoding="utf-8")
     tmp.replace(path)
+
+
+def conversion_key(*parts: str) -> str:
+    """Key of one page's pandoc conversion: its Markdown, front matter, navigation, templates, renderer."""
+    digest = hashlib.sha256(renderer_key().encode("utf-8"))
+    for part in parts:
+        digest.update(b"\0" + part.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def load_converted(cache_dir: Path, page: str, key: str) -> str | None:
+    """A page's HTML from an earlier conversion with the same key, or None."""
+    path = cache_dir / "html" / (page.replace("/", "_") + ".json")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return raw["html"] if raw.get("key") == key else None
+
+
+def store_converted(cache_dir: Path, page: str, key: str, text: str) -> None:
+    path = cache_dir / "html" / (page.replace("/", "_") + ".json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps({"key": key, "html": text}), encoding="utf-8")
+    tmp.replace(path)

@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 from jupyter_client.manager import KernelManager
 
+from pipeline.build_error import BuildError
 from pipeline.render.qmd import QmdDocument
 
 KERNEL_TIMEOUT_S = 300
@@ -28,7 +29,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 READS_MARKER = "@@PIPELINE_READS@@"
 
 
-class RenderError(RuntimeError):
+class RenderError(BuildError):
     """A page could not be rendered; the first line of the message is meant for the user."""
 
 
@@ -44,15 +45,13 @@ class PageMarkdown:
 
 # Run once in every kernel, hidden: vector figures (as Quarto's fig-format: svg), a record of every
 # file opened under the build folder, and no warnings on stderr.
+# matplotlib figures drawn by a page come out as SVG (set on the kernel's command line, so a page that
+# draws nothing does not pay for importing matplotlib)
 SETUP_CELL = """\
 import warnings as _w
 _w.filterwarnings("ignore")
-try:
-    import matplotlib_inline.backend_inline as _bi
-    _bi.set_matplotlib_formats("svg")
-except ImportError:
-    pass
 """
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR", "--InlineBackend.figure_formats=svg"]
 BEGIN_PAGE = "from pipeline.report import page as _page; _page.begin()"
 END_PAGE = f"from pipeline.report import page as _page; print('{READS_MARKER}' + _page.end())"
 RESET = "%reset -f"
@@ -71,7 +70,7 @@ class KernelWorker:
             "PYTHONWARNINGS": "ignore",
             "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         }
-        self.km.start_kernel(cwd=str(cwd), env=kernel_env, extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        self.km.start_kernel(cwd=str(cwd), env=kernel_env, extra_arguments=KERNEL_ARGUMENTS)
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=120)

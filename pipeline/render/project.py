@@ -10,6 +10,7 @@ one removes them. Files are rewritten only when their content changes.
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import yaml
@@ -66,6 +67,7 @@ def _write(path: Path, data: bytes) -> bool:
 
 
 def write_project(reports: Path, review_json: Path, out: Path) -> list[Path]:
+    start = time.perf_counter()
     config = read_review_json(review_json).config
     out.mkdir(parents=True, exist_ok=True)
     base = yaml.safe_load((reports / "_quarto.yml").read_text(encoding="utf-8"))
@@ -90,5 +92,7 @@ def write_project(reports: Path, review_json: Path, out: Path) -> list[Path]:
             and not path.name.startswith(".")
         ):
             shutil.rmtree(path)
-    print(f"pages: {len(wanted) - 1} pages ({len(config.outcomes)} outcome pages), {len(changed)} files changed")
+    print(
+        f"pages: {len(wanted) - 1} pages ({len(config.outcomes)} outcome pages), {len(changed)} files changed ({time.perf_counter() - start:.1f} s)"
+    )
     return sorted(out / name for name in wanted)

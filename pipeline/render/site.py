@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -34,6 +35,7 @@ from pipeline.render.execute import KernelWorker, PageMarkdown, RenderError, not
 from pipeline.render.qmd import QmdDocument, parse_qmd
 
 TEMPLATES = Path(__file__).parent / "templates"
+FOOTER_SLOT = "@@PIPELINE-FOOTER@@"  # replaced by the footer after conversion (cached HTML has no date)
 TYPST_FONT = "Libertinus Serif"  # shipped inside typst; with ignore_system_fonts the PDF is the same everywhere
 
 
@@ -205,9 +207,15 @@ def stage_assets(build: Path, target: Path) -> None:
 
 
 def _execute_pages(
-    docs: dict[str, QmdDocument], todo: list[str], project_dir: Path, env: dict[str, str], jobs: int
+    docs: dict[str, QmdDocument],
+    todo: list[str],
+    project_dir: Path,
+    env: dict[str, str],
+    jobs: int,
+    on_done: Callable[[str, PageMarkdown], None] | None = None,
 ) -> dict[str, PageMarkdown | BaseException]:
-    """Execute pages in parallel, one warm kernel per worker thread."""
+    """Execute pages in parallel, one warm kernel per worker thread; ``on_done`` gets each page as it
+    finishes (its conversion starts while the other pages still execute)."""
     results: dict[str, PageMarkdown | BaseException] = {}
     lock = threading.Lock()
     pending = list(todo)
@@ -230,6 +238,8 @@ def _execute_pages(
                     rendered.reads = reads
                     results[page] = rendered
                     print(f"render: {page:<28} executed {time.perf_counter() - start:5.1f} s", flush=True)
+                    if on_done is not None:
+                        on_done(page, rendered)
                 except BaseException as err:  # reported after the other pages finish
                     results[page] = err
         finally:
@@ -254,56 +264,61 @@ def render_embedded(
     formats = {p: page_format(d.front_matter) for p, d in docs.items()}
     cache_dir = build / "render-cache"
     keys = {p: render_cache.page_key((project_dir / p).read_text(encoding="utf-8"), execute_defaults) for p in docs}
-    rendered: dict[str, PageMarkdown] = {}
-    for p in docs:
-        hit = render_cache.load(cache_dir, p, keys[p], build)
-        if hit is not None:
-            rendered[p] = hit
-            print(f"render: {p:<28} cached", flush=True)
-    todo = [p for p in docs if p not in rendered]
     jobs = jobs or os.cpu_count() or 1
-    env = {"PIPELINE_BUILD": str(build.resolve()), "__execute_defaults__": json.dumps(execute_defaults)}
-    failures = []
-    for page, outcome in _execute_pages(docs, todo, project_dir.resolve(), env, jobs).items():
-        if isinstance(outcome, BaseException):
-            failures.append((page, outcome))
-        else:
-            rendered[page] = outcome
-            render_cache.store(cache_dir, page, keys[page], outcome)
+    footer = footer_text(build, project)
+    after = _after_body(project_dir, project)
+    fixed_inputs = "".join(Path(f).read_text(encoding="utf-8") for f in after) + "".join(
+        (TEMPLATES / name).read_text(encoding="utf-8") for name in ("page.html", "crossref.lua")
+    )
+    stage_assets(build, out)
+    shutil.copy(TEMPLATES / "style.css", out / "style.css")
+    with tempfile.TemporaryDirectory(prefix="render-") as scratch, ThreadPoolExecutor(max_workers=jobs) as pool:
+        workdir = Path(scratch)
+        stage_assets(build, workdir)
+
+        def convert(page: str, result: PageMarkdown) -> Path:
+            for name, payload in result.assets.items():
+                for root in (out, workdir):
+                    (root / name).parent.mkdir(parents=True, exist_ok=True)
+                    (root / name).write_bytes(payload)
+            target = out / output_name(page, formats[page])
+            front = docs[page].front_matter
+            if formats[page] == "typst":
+                target.write_bytes(_typst_pdf(result.markdown, front, workdir, Path(page).stem))
+                return target
+            nav = _nav(project, formats, target.name)
+            key = render_cache.conversion_key(
+                result.markdown, json.dumps(front, sort_keys=True, default=str), json.dumps(nav), fixed_inputs
+            )
+            text = render_cache.load_converted(cache_dir, page, key)
+            if text is None:  # the footer (build date, data version) goes in after, so it never spoils the cache
+                text = _pandoc_html(result.markdown, front, project, nav, FOOTER_SLOT, after)
+                render_cache.store_converted(cache_dir, page, key, text)
+            target.write_text(text.replace(FOOTER_SLOT, footer), encoding="utf-8")
+            return target
+
+        conversions = {}
+        for p in docs:
+            hit = render_cache.load(cache_dir, p, keys[p], build)
+            if hit is not None:
+                print(f"render: {p:<28} cached", flush=True)
+                conversions[p] = pool.submit(convert, p, hit)
+        todo = [p for p in docs if p not in conversions]
+        env = {"PIPELINE_BUILD": str(build.resolve()), "__execute_defaults__": json.dumps(execute_defaults)}
+
+        def executed(page: str, result: PageMarkdown) -> None:
+            render_cache.store(cache_dir, page, keys[page], result)
+            conversions[page] = pool.submit(convert, page, result)
+
+        outcomes = _execute_pages(docs, todo, project_dir.resolve(), env, jobs, on_done=executed)
+        failures = [(p, e) for p, e in outcomes.items() if isinstance(e, BaseException)]
+        written = [conversions[p].result() for p in docs if p in conversions]
     if failures:
         page, err = failures[0]
         log = build / "render-error.log"
         log.write_text("\n\n".join(f"{p}:\n{e}" for p, e in failures), encoding="utf-8")
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise RenderError(f"{page} failed: {first} (details in {log})")
-    stage_assets(build, out)
-    shutil.copy(TEMPLATES / "style.css", out / "style.css")
-    footer = footer_text(build, project)
-    after = _after_body(project_dir, project)
-    written = []
-    with tempfile.TemporaryDirectory(prefix="render-") as scratch:
-        workdir = Path(scratch)
-        stage_assets(build, workdir)
-
-        def convert(page: str) -> Path:
-            result = rendered[page]
-            for name, payload in result.assets.items():
-                for root in (out, workdir):
-                    (root / name).parent.mkdir(parents=True, exist_ok=True)
-                    (root / name).write_bytes(payload)
-            target = out / output_name(page, formats[page])
-            if formats[page] == "typst":
-                target.write_bytes(_typst_pdf(result.markdown, docs[page].front_matter, workdir, Path(page).stem))
-            else:
-                nav = _nav(project, formats, target.name)
-                target.write_text(
-                    _pandoc_html(result.markdown, docs[page].front_matter, project, nav, footer, after),
-                    encoding="utf-8",
-                )
-            return target
-
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            written = list(pool.map(convert, list(docs)))
     return written
 
 

@@ -57,7 +57,9 @@ class FitSummary:
     pi_t_k2_lower: float | None  # Cochrane Handbook prediction interval, t(k-2); None for k < 3
     pi_t_k2_upper: float | None
     iterations: int
-    weights: list[float | None]  # percent, in the order of OutcomeResult.studies; None = not used
+    # percent, in the order of OutcomeResult.studies; None = not used; empty for leave-one-out and
+    # cumulative steps (the trials' weights are those of the main fits)
+    weights: list[float | None]
     status: Literal["ok"] = "ok"
 
     @property

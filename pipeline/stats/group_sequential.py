@@ -181,9 +181,10 @@ def find_root(f, lower: float, upper: float, steps: int = 28, depth: int = 3) ->
     where f stops being finite, as it does when a futility bound would pass the efficacy bound), then
     Brent's method to 1e-12 (rpact uses Brent to its tolerance 1e-8 on the same interval)."""
     grid = np.linspace(lower, upper, steps + 1)
-    values = [f(x) for x in grid]
-    for i in range(steps):
-        (x0, f0), (x1, f1) = (grid[i], values[i]), (grid[i + 1], values[i + 1])
+    f1 = f(grid[0])
+    for i in range(steps):  # evaluated lazily: the scan stops at the first bracket
+        (x0, f0), x1 = (grid[i], f1), grid[i + 1]
+        f1 = f(x1)
         if np.isfinite(f0) and np.isfinite(f1) and f0 * f1 <= 0:
             return float(brentq(f, x0, x1, xtol=1e-12))
         if depth > 0 and np.isfinite(f0) != np.isfinite(f1):

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtri
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,11 @@ class EstimatedMoments:
 
 
 def _xi(n):
-    return 2 * norm.ppf((n - 0.375) / (n + 0.25))
+    return 2 * ndtri((n - 0.375) / (n + 0.25))
 
 
 def _eta(n):
-    return 2 * norm.ppf((0.75 * n - 0.125) / (n + 0.25))
+    return 2 * ndtri((0.75 * n - 0.125) / (n + 0.25))
 
 
 def mean_sd_from_median(n, median, q1=None, q3=None, minimum=None, maximum=None) -> EstimatedMoments:
@@ -55,8 +55,8 @@ def mean_sd_from_median(n, median, q1=None, q3=None, minimum=None, maximum=None)
         w1 = 2.2 / (2.2 + n**0.75)
         w2 = 0.7 - 0.72 / n**0.55
         mean = w1 * (a + b) / 2 + w2 * (lo + hi) / 2 + (1 - w1 - w2) * m
-        z1 = norm.ppf((n - 0.375) / (n + 0.25))
-        z2 = norm.ppf((0.75 * n - 0.125) / (n + 0.25))
+        z1 = ndtri((n - 0.375) / (n + 0.25))
+        z2 = ndtri((0.75 * n - 0.125) / (n + 0.25))
         sd = (b - a) / ((2 + 0.14 * n**0.6) * z1) + (hi - lo) / ((2 + 2 / (0.07 * n**0.6)) * z2)
         return EstimatedMoments(mean, sd, "S3", "mean: Luo 2018 (S3); SD: Shi 2020 (S3)")
     if has_iqr:

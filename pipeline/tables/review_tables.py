@@ -47,6 +47,19 @@ def characteristics_table(data: ReviewData, short: bool = False) -> str:
     return markdown_table(rows) if rows else "No trials are included yet."
 
 
+BRIEF_MAX_REFERENCES = 20  # the two-page brief lists the trials up to this many; beyond, it points to the site
+
+
+def brief_references(data: ReviewData) -> str:
+    """The brief's trial list: every reference while they fit on the two pages, else where to find them."""
+    if len(data.studies) <= BRIEF_MAX_REFERENCES:
+        return references(data)
+    return (
+        f"The references of all {len(data.studies):,} included trials are on the website's Trials page, "
+        "with each trial's characteristics, risk of bias and the source of every number."
+    )
+
+
 def references(data: ReviewData) -> str:
     """Numbered reference list of the included trials (Vancouver-like), ordered by first author."""
     lines = []

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from pathlib import Path
 
 from pipeline import formatting as fmt
-from pipeline.analysis.write import write_if_changed
 from pipeline.figures.alt_text import forest_alt_text
 from pipeline.grade import SofRow, summary_row
 from pipeline.inputs.load import ReviewData, read_review_json
 from pipeline.markdown import escape_markdown, markdown_table
+from pipeline.output_files import write_if_changed
 from pipeline.plain_language import evidence_summary, pooled_sentence
 from pipeline.results.contract import OutcomeResult
 from pipeline.results.load import load_index, load_outcome
@@ -180,6 +181,7 @@ def review_fragments(data: ReviewData, results: dict[str, OutcomeResult], index)
         "included_trials_short.md": review_tables.characteristics_table(data, short=True),
         "included_count.md": review_tables.included_count_sentence(data),
         "references.md": review_tables.references(data),
+        "brief_references.md": review_tables.brief_references(data),
         "ongoing.md": review_tables.ongoing_table(data),
         "trial_numbers.md": review_tables.trial_numbers_html(data),
         "provenance_footnote.md": review_tables.provenance_footnote(data),
@@ -234,6 +236,7 @@ def review_fragments(data: ReviewData, results: dict[str, OutcomeResult], index)
 
 
 def write_tables(review_json: Path, results_dir: Path, out_dir: Path) -> list[Path]:
+    start = time.perf_counter()
     data = read_review_json(review_json)
     index = load_index(results_dir)
     results = {o.key: load_outcome(results_dir, o.key) for o in data.config.outcomes}
@@ -247,5 +250,5 @@ def write_tables(review_json: Path, results_dir: Path, out_dir: Path) -> list[Pa
     for stale in out_dir.iterdir():
         if stale.is_file() and stale.name not in frags:
             stale.unlink()
-    print(f"tables: {len(changed)} of {len(frags)} fragments changed")
+    print(f"tables: {len(changed)} of {len(frags)} fragments changed ({time.perf_counter() - start:.1f} s)")
     return sorted(out_dir / name for name in frags)
