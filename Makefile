@@ -62,8 +62,15 @@ $(TESTING): $(INSTALLED) requirements/test.lock
 	$(VENV)/bin/pip install --quiet -r requirements/test.lock
 	touch $@
 
+# Bytecode of the pipeline, compiled once: every stage is a new Python process, and where
+# PYTHONDONTWRITEBYTECODE is set (as on CI machines) each would otherwise compile it again.
+BYTECODE := build/bytecode.stamp
+$(BYTECODE): $(PIPELINE_PY) | $(INSTALLED)
+	@$(PY) -m compileall -q pipeline
+	@touch $@
+
 # --- stages ----------------------------------------------------------------------------------
-$(BUILD)/review.json: $(DATA_FILES) $(VALIDATE_SRC) | $(INSTALLED)
+$(BUILD)/review.json: $(DATA_FILES) $(VALIDATE_SRC) | $(INSTALLED) $(BYTECODE)
 	@$(PIPELINE) validate $(DATA) --out $@
 
 $(BUILD)/analyse.stamp: $(BUILD)/review.json $(ANALYSE_SRC)

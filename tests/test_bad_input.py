@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import string
 import subprocess
 import sys
@@ -90,6 +91,17 @@ def test_excel_delimiters_are_explained(data_copy, transform, fragment):
     path.write_text(transform(path.read_text(encoding="utf-8")), encoding="utf-8")
     found = [str(p) for p in validate_data_dir(data_copy)]
     assert any("outcomes.csv:1: -:" in m and fragment in m for m in found), found
+
+
+def test_a_broken_studies_header_is_reported_once_not_as_errors_in_other_tables(data_copy):
+    """Found by the fuzz test: studies.csv saved with another delimiter crashed the risk-of-bias check
+    (KeyError) and, once guarded, made every trial in the other tables look unknown."""
+    path = data_copy / "studies.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",", "|"), encoding="utf-8")
+    found = [str(p) for p in validate_data_dir(data_copy)]
+    assert found and all(re.match(PROBLEM_LINE, m) for m in found), found
+    assert any("studies.csv:1:" in m for m in found), found
+    assert not [m for m in found if "risk_of_bias.csv" in m or "provenance.csv" in m], found
 
 
 def test_excel_bom_and_crlf_are_read(data_copy):

@@ -45,9 +45,7 @@ def editions_list(states: list[ReviewState], manifests: list[dict]) -> str:
     blocks = []
     for state, m in reversed(list(zip(states, manifests, strict=True))):
         numbers = "; ".join(
-            f"{o.label} {o.measure} {o.effect:.2f} ({o.ci_lower:.2f} to {o.ci_upper:.2f}), {o.k} trials"
-            for o in state.outcomes.values()
-            if o.pooled and o.critical
+            f"{o.label} {o.estimate_text()}, {o.k} trials" for o in state.outcomes.values() if o.pooled and o.critical
         )
         n = f"{state.number:03d}"
         blocks.append(
@@ -71,11 +69,7 @@ def atom_feed(title: str, url: str, states: list[ReviewState], manifests: list[d
         summary = (
             m["note"]
             + " Key numbers: "
-            + "; ".join(
-                f"{o.label} {o.measure} {o.effect:.2f} ({o.ci_lower:.2f} to {o.ci_upper:.2f})"
-                for o in state.outcomes.values()
-                if o.pooled and o.critical
-            )
+            + "; ".join(f"{o.label} {o.estimate_text()}" for o in state.outcomes.values() if o.pooled and o.critical)
         )
         entries.append(
             "  <entry>\n"

@@ -95,9 +95,7 @@ def _row_changes(table: str, old: dict, new: dict) -> list[FieldChange]:
 
 
 def _fmt(n: OutcomeNumbers | None) -> str:
-    if n is None or not n.pooled:
-        return "not pooled"
-    return f"{n.measure} {n.effect:.2f} ({n.ci_lower:.2f} to {n.ci_upper:.2f})"
+    return "not pooled" if n is None else n.estimate_text()
 
 
 def outcome_flags(before: OutcomeNumbers | None, after: OutcomeNumbers | None) -> list[str]:

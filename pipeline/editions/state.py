@@ -13,7 +13,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline import formatting as fmt
 from pipeline.inputs.review_file import load_yaml_text
+from pipeline.review.config import RATIO_MEASURES
 
 KEYED_TABLES = {
     "studies": ("study_id",),
@@ -43,11 +45,19 @@ class OutcomeNumbers:
 
     @property
     def null(self) -> float:
-        return 1.0 if self.measure in ("RR", "OR") else 0.0
+        return 1.0 if self.measure in RATIO_MEASURES else 0.0
 
     @property
     def pooled(self) -> bool:
         return self.effect is not None and self.ci_lower is not None and self.ci_upper is not None
+
+    def estimate_text(self) -> str:
+        """``RR 0.37 (0.11 to 1.23)``, formatted as everywhere else on the site; "not pooled" without one."""
+        if not self.pooled:
+            return "not pooled"
+        return f"{self.measure} " + fmt.effect_ci(
+            self.effect, self.ci_lower, self.ci_upper, ratio=self.measure in RATIO_MEASURES, style="words"
+        )
 
     @property
     def excludes_null(self) -> bool:

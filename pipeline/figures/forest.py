@@ -12,10 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure
 from matplotlib.patches import Polygon  # noqa: E402
 
 from pipeline import formatting as fmt  # noqa: E402
@@ -355,7 +352,7 @@ def draw_forest(layout: ForestLayout):
     header_h = 2.3 * row_h
     axis_h = fs * 4.4 / 72
     height = header_h + n * row_h + axis_h + footer_h + 0.1
-    fig = plt.figure(figsize=(width, height))
+    fig = Figure(figsize=(width, height))
     x = 0.1
     col_x = []
     for w in widths[:-1]:

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import math
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure
 
 from pipeline import formatting as fmt  # noqa: E402
 from pipeline.figures.forest import tick_label  # noqa: E402
@@ -27,7 +24,8 @@ def draw_funnel(result: OutcomeResult):
     centre = result.fixed.estimate
     se = [math.sqrt(s.vi) for s in studies]
     top = max(se) * 1.05
-    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    fig = Figure(figsize=(5.5, 4.5))
+    ax = fig.subplots()
     xs = [centre - 1.96 * top, centre, centre + 1.96 * top]
     ys = [top, 0, top]
     points = [s.yi for s in studies]

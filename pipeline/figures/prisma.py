@@ -8,10 +8,7 @@ assessed and excluded with reasons), included; plus the Cochrane box "studies aw
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 
 from pipeline.figures.prisma_flow import NOT_RETRIEVED, prisma_counts  # noqa: E402, F401 (re-exported)
@@ -50,7 +47,8 @@ def _reasons(reasons: dict[str, int]) -> str:
 
 
 def draw_prisma(c: dict):
-    fig, ax = plt.subplots(figsize=(9.5, 9.0))
+    fig = Figure(figsize=(9.5, 9.0))
+    ax = fig.subplots()
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)

@@ -8,10 +8,7 @@ plots read in greyscale.
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure
 from matplotlib.patches import Patch  # noqa: E402
 
 from pipeline.figures.style import JUDGEMENTS, PALETTES, SYMBOLS, shorten, wrap_to_width  # noqa: E402
@@ -56,7 +53,8 @@ def traffic_light(rows: list[dict], tool: str, labels: dict[str, str], palette: 
     studies = all_studies[:MAX_TRAFFIC_ROWS]  # a longer grid is unreadable; the table on the page lists all
     domains = _domains(tool)
     judged = {(r["study_id"], r["domain"]): r["judgement"] for r in rows}
-    fig, ax = plt.subplots(figsize=(1.6 + 0.75 * len(domains), 1.2 + 0.42 * len(studies)))
+    fig = Figure(figsize=(1.6 + 0.75 * len(domains), 1.2 + 0.42 * len(studies)))
+    ax = fig.subplots()
     cells = [
         (j, i, judged[(sid, domain)])
         for i, sid in enumerate(studies)
@@ -125,7 +123,8 @@ def summary_bars(rows: list[dict], tool: str, weights: dict[str, float], outcome
         w = {s: 1.0 for s in studies}
     total = sum(w.values())
     judged = {(r["study_id"], r["domain"]): r["judgement"] for r in rows}
-    fig, ax = plt.subplots(figsize=(8, 0.9 + 0.42 * len(domains)))
+    fig = Figure(figsize=(8, 0.9 + 0.42 * len(domains)))
+    ax = fig.subplots()
     for i, domain in enumerate(domains):
         left = 0.0
         for judgement in JUDGEMENTS[tool]:

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import math
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure
 
 from pipeline import formatting as fmt  # noqa: E402
 from pipeline.figures.style import SCREEN_FONT_PT, wrap_to_width  # noqa: E402
@@ -23,7 +20,8 @@ def draw_sequential(result: OutcomeResult, labels: Labels):
     assert seq is not None
     fs = SCREEN_FONT_PT
     ris = seq.required_information_size
-    fig, ax = plt.subplots(figsize=(8.5, 5.6))
+    fig = Figure(figsize=(8.5, 5.6))
+    ax = fig.subplots()
     x_grid = [r * ris for r, _, _ in seq.boundary_grid]
     eff = [e for _, e, _ in seq.boundary_grid]
     fut = [f for _, _, f in seq.boundary_grid]

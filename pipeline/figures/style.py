@@ -7,9 +7,6 @@ from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
 matplotlib.rcParams["svg.hashsalt"] = "living-review"  # no random ids: the same figure gives the same bytes
 matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: searchable, accessible, smaller
 matplotlib.rcParams["font.family"] = "DejaVu Sans"
@@ -68,7 +65,6 @@ def legend_text(tool: str | None = None) -> str:
 def svg_bytes(fig) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", metadata={"Date": None})
-    plt.close(fig)
     return buf.getvalue()
 
 

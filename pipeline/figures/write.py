@@ -153,6 +153,19 @@ def _result(key: str) -> OutcomeResult:
     return load_outcome(Path(str(_STATE["results_dir"])), key)
 
 
+def _warm_up() -> None:
+    """Draw an empty figure with text once, before the workers fork: font loading and matplotlib's
+    first-draw set-up then happen once, not in every worker."""
+    from matplotlib.figure import Figure
+
+    from pipeline.figures.style import svg_bytes
+
+    fig = Figure(figsize=(1, 1))
+    fig.text(0.5, 0.5, "warm-up", fontweight="bold")
+    fig.subplots().plot([0, 1], [0, 1])
+    svg_bytes(fig)
+
+
 def draw_job(job: FigureJob) -> tuple[str, float]:
     """Draw one figure into the output folder; returns (stem, seconds)."""
     from pipeline.figures import forest, funnel, prisma, risk_of_bias, sequential
@@ -239,6 +252,8 @@ def write_figures(review_json: Path, results_dir: Path, out_dir: Path, workers: 
     # import the drawing modules the work needs (matplotlib) once, before the workers fork
     for module in sorted({DRAWING_MODULES[j.kind] for j in todo}):
         importlib.import_module(f"pipeline.figures.{module}")
+    if todo:
+        _warm_up()
     if workers > 1 and len(todo) > 3:
         with ProcessPoolExecutor(
             workers,

@@ -636,6 +636,14 @@ def check_data_dir(data_dir: Path) -> CheckedData:
                     )
                 )
     outcome_keys = {o["key"] for o in (review or {}).get("outcomes", [])}
+    # checks across tables use only tables with every column of their schema: a table whose header
+    # is already reported (a wrong delimiter, a missing column) would otherwise cause false errors
+    complete = {
+        n: t
+        for n, t in checked.tables.items()
+        if n in checked.schemas and not (set(checked.schemas[n].field_names) - set(t.header))
+    }
+    studies = complete.get("studies")
     for name in OPTIONAL_TABLES:
         path = data_dir / f"{name}.csv"
         schema = checked.schemas.get(name)
@@ -648,7 +656,8 @@ def check_data_dir(data_dir: Path) -> CheckedData:
         check_table(table, schema, problems)
         if set(schema.field_names) - set(table.header):
             continue
-        check_foreign_keys(table, schema, checked.tables, problems)
+        complete[name] = table
+        check_foreign_keys(table, schema, complete, problems)
         if name == "screening":
             check_screening(table, problems)
         elif name == "risk_of_bias":

@@ -51,7 +51,11 @@ SETUP_CELL = """\
 import warnings as _w
 _w.filterwarnings("ignore")
 """
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR", "--InlineBackend.figure_formats=svg"]
+KERNEL_ARGUMENTS = [
+    "--IPKernelApp.log_level=ERROR",
+    "--InlineBackend.figure_formats=svg",
+    "--HistoryManager.enabled=False",  # a build writes nothing to the home folder (no IPython history)
+]
 BEGIN_PAGE = "from pipeline.report import page as _page; _page.begin()"
 END_PAGE = f"from pipeline.report import page as _page; print('{READS_MARKER}' + _page.end())"
 RESET = "%reset -f"

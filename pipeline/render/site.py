@@ -270,13 +270,20 @@ def render_embedded(
     fixed_inputs = "".join(Path(f).read_text(encoding="utf-8") for f in after) + "".join(
         (TEMPLATES / name).read_text(encoding="utf-8") for name in ("page.html", "crossref.lua")
     )
-    stage_assets(build, out)
-    shutil.copy(TEMPLATES / "style.css", out / "style.css")
-    with tempfile.TemporaryDirectory(prefix="render-") as scratch, ThreadPoolExecutor(max_workers=jobs) as pool:
+    hits = {p: render_cache.load(cache_dir, p, keys[p], build) for p in docs}
+    todo = [p for p in docs if hits[p] is None]
+    env = {"PIPELINE_BUILD": str(build.resolve()), "__execute_defaults__": json.dumps(execute_defaults)}
+    staged = threading.Event()  # conversions wait until the figures and data are in place
+    conversions = {}
+    with (
+        tempfile.TemporaryDirectory(prefix="render-") as scratch,
+        ThreadPoolExecutor(max_workers=jobs) as pool,
+        ThreadPoolExecutor(max_workers=1) as runner,
+    ):
         workdir = Path(scratch)
-        stage_assets(build, workdir)
 
         def convert(page: str, result: PageMarkdown) -> Path:
+            staged.wait()
             for name, payload in result.assets.items():
                 for root in (out, workdir):
                     (root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -297,20 +304,23 @@ def render_embedded(
             target.write_text(text.replace(FOOTER_SLOT, footer), encoding="utf-8")
             return target
 
-        conversions = {}
-        for p in docs:
-            hit = render_cache.load(cache_dir, p, keys[p], build)
-            if hit is not None:
-                print(f"render: {p:<28} cached", flush=True)
-                conversions[p] = pool.submit(convert, p, hit)
-        todo = [p for p in docs if p not in conversions]
-        env = {"PIPELINE_BUILD": str(build.resolve()), "__execute_defaults__": json.dumps(execute_defaults)}
-
         def executed(page: str, result: PageMarkdown) -> None:
             render_cache.store(cache_dir, page, keys[page], result)
             conversions[page] = pool.submit(convert, page, result)
 
-        outcomes = _execute_pages(docs, todo, project_dir.resolve(), env, jobs, on_done=executed)
+        # the kernels start first (they take longest); assets are staged while they boot
+        running = runner.submit(_execute_pages, docs, todo, project_dir.resolve(), env, jobs, executed)
+        try:
+            stage_assets(build, out)
+            shutil.copy(TEMPLATES / "style.css", out / "style.css")
+            stage_assets(build, workdir)
+        finally:
+            staged.set()
+        for p, hit in hits.items():
+            if hit is not None:
+                print(f"render: {p:<28} cached", flush=True)
+                conversions[p] = pool.submit(convert, p, hit)
+        outcomes = running.result()
         failures = [(p, e) for p, e in outcomes.items() if isinstance(e, BaseException)]
         written = [conversions[p].result() for p in docs if p in conversions]
     if failures:

@@ -21,8 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 from scipy.special import ndtr, ndtri
+
+from pipeline.stats.root_finding import brent_root
 
 NEWTON_COTES_CONSTANT = 15
 GRID_POINTS = NEWTON_COTES_CONSTANT * 6 + 1  # 91
@@ -176,17 +177,37 @@ def beta_spending_obf(beta: float, t) -> np.ndarray:
     return np.array([2 * one_minus_pnorm(z / np.sqrt(x)) for x in np.atleast_1d(t)])
 
 
+def _first_coarse_bracket(f, grid: np.ndarray, stride: int = 4) -> int:
+    """Where the fine scan of :func:`find_root` may start: the first grid point of the first coarse cell
+    (every ``stride``-th point) whose ends are finite and of opposite sign, when every coarse point
+    before it is finite with the sign of the first. The fine scan then finds the same first bracket it
+    would find from the start (no sign change lies before), with a quarter of the evaluations. Anything
+    else (a non-finite value, no coarse sign change) starts the fine scan at the beginning."""
+    coarse = list(range(0, len(grid), stride))
+    first = f(grid[0])
+    if not np.isfinite(first):
+        return 0
+    for a, b in zip(coarse, coarse[1:], strict=False):
+        value = f(grid[b])
+        if not np.isfinite(value):
+            return 0
+        if first * value <= 0:
+            return a
+    return 0
+
+
 def find_root(f, lower: float, upper: float, steps: int = 28, depth: int = 3) -> float:
     """A root of ``f`` in [lower, upper]: scan for a sign change between finite values (looking closer
     where f stops being finite, as it does when a futility bound would pass the efficacy bound), then
     Brent's method to 1e-12 (rpact uses Brent to its tolerance 1e-8 on the same interval)."""
     grid = np.linspace(lower, upper, steps + 1)
-    f1 = f(grid[0])
-    for i in range(steps):  # evaluated lazily: the scan stops at the first bracket
+    start = _first_coarse_bracket(f, grid)
+    f1 = f(grid[start])
+    for i in range(start, steps):  # evaluated lazily: the scan stops at the first bracket
         (x0, f0), x1 = (grid[i], f1), grid[i + 1]
         f1 = f(x1)
         if np.isfinite(f0) and np.isfinite(f1) and f0 * f1 <= 0:
-            return float(brentq(f, x0, x1, xtol=1e-12))
+            return brent_root(f, x0, x1, xtol=1e-12).root
         if depth > 0 and np.isfinite(f0) != np.isfinite(f1):
             try:
                 return find_root(f, x0, x1, steps=16, depth=depth - 1)

@@ -19,7 +19,8 @@ metafor run with ``control=list(threshold=1e-12, tol=1e-13, maxiter=10000)``.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import brentq
+
+from pipeline.stats.root_finding import brent_root
 
 TAU2_METHODS = ("DL", "REML", "PM", "ML", "SJ", "HE")
 MAX_ITERATIONS = 10_000
@@ -111,10 +112,10 @@ def _paule_mandel_bracketed(yi: np.ndarray, vi: np.ndarray) -> tuple[float, int]
         upper *= 10
         if upper > 1e12:
             raise ConvergenceError("Paule-Mandel: no root of Q(tau2) = k-1 below 1e12")
-    root, info = brentq(
-        excess, 0.0, upper, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=MAX_ITERATIONS, full_output=True
-    )
-    return float(root), int(info.iterations)
+    found = brent_root(excess, 0.0, upper, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=MAX_ITERATIONS)
+    if not found.converged:
+        raise ConvergenceError("Paule-Mandel: root finding did not converge")
+    return found.root, found.iterations
 
 
 def _likelihood_score(yi: np.ndarray, vi: np.ndarray, tau2: float, restricted: bool) -> tuple[float, float]:
@@ -172,12 +173,10 @@ def _bracketed_score_root(yi: np.ndarray, vi: np.ndarray, restricted: bool, name
         upper *= 10
         if upper > 1e12:
             raise ConvergenceError(f"{name}: the likelihood has no maximum below tau2 = 1e12")
-    root, info = brentq(
-        score, 0.0, upper, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=MAX_ITERATIONS, full_output=True
-    )
-    if not info.converged:
+    found = brent_root(score, 0.0, upper, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=MAX_ITERATIONS)
+    if not found.converged:
         raise ConvergenceError(f"{name}: root finding did not converge")
-    return float(root), used + int(info.iterations)
+    return found.root, used + found.iterations
 
 
 def tau2_reml(yi: np.ndarray, vi: np.ndarray) -> tuple[float, int]:
