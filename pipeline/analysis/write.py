@@ -35,14 +35,35 @@ def software_versions() -> dict[str, str]:
     for name, dist in (
         ("pandas", "pandas"),
         ("matplotlib", "matplotlib"),
-        ("pandoc (pypandoc-binary)", "pypandoc-binary"),
         ("typst (Python package)", "typst"),
     ):
         try:
             versions[name] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
+    versions["pandoc"] = pandoc_version()
     return versions
+
+
+def pandoc_version() -> str:
+    """The version of the pandoc binary the embedded renderer runs (shipped by pypandoc-binary)."""
+    import importlib.util
+    import subprocess
+    from importlib import metadata
+
+    spec = importlib.util.find_spec("pypandoc")
+    if spec is None or not spec.submodule_search_locations:
+        return "not installed"
+    binary = Path(next(iter(spec.submodule_search_locations))) / "files" / "pandoc"
+    try:
+        first = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=30).stdout
+        version = first.split()[1]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "not found"
+    try:
+        return f"{version} (from pypandoc-binary {metadata.version('pypandoc-binary')})"
+    except metadata.PackageNotFoundError:
+        return version
 
 
 def study_csv(result: OutcomeResult) -> str:
