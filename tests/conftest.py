@@ -80,6 +80,15 @@ def run_make(
     return proc
 
 
+def render_status(output: str) -> dict[str, str]:
+    """Page -> "executed" or "cached", from the render's lines (``render: page.qmd  executed 0.2 s``)."""
+    return {
+        line.split()[1]: line.split()[2]
+        for line in output.splitlines()
+        if line.startswith("render:") and len(line.split()) > 2 and line.split()[2] in ("executed", "cached")
+    }
+
+
 def pipeline(*args: str, cwd: Path | None = None, check: bool = False) -> subprocess.CompletedProcess:
     proc = subprocess.run(
         [PYTHON, "-m", "pipeline", *args], capture_output=True, text=True, cwd=cwd or ROOT, timeout=600

@@ -22,7 +22,7 @@ from pipeline.build_deps import STAGES, closure, stage_sources
 from pipeline.inputs.load import load_review_data
 from pipeline.results.load import load_outcome
 
-from conftest import ROOT, run_make
+from conftest import ROOT, render_status, run_make
 
 
 def tree_hash(folder: Path) -> str:
@@ -126,10 +126,9 @@ def test_one_number_edit_reruns_only_what_it_touches(tmp_path):
             csv.writer(fh).writerows(prows)
     proc = run_make(tmp_path, data=data)
     out = proc.stdout
-    executed = {line.split()[1] for line in out.splitlines() if line.startswith("render:") and "executed" in line}
-    cached = {
-        line.split()[1] for line in out.splitlines() if line.startswith("render:") and line.rstrip().endswith("cached")
-    }
+    status = render_status(out)
+    executed = {page for page, how in status.items() if how == "executed"}
+    cached = {page for page, how in status.items() if how == "cached"}
     assert "outcome-sae.qmd" in executed and "index.qmd" in executed and "brief.qmd" in executed, out
     assert {"outcome-mortality.qmd", "outcome-los.qmd", "outcome-ttci.qmd", "outcome-ventilation.qmd"} <= cached, out
     figures = next(line for line in out.splitlines() if line.startswith("figures:"))

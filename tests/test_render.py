@@ -14,6 +14,8 @@ from pipeline.render.execute import RenderError
 from pipeline.render.qmd import parse_qmd
 from pipeline.render.site import render_site
 
+from conftest import render_status
+
 SAMPLE_QMD = textwrap.dedent("""\
     ---
     title: "Sample page"
@@ -160,22 +162,11 @@ def test_a_page_reexecutes_only_when_a_file_it_read_changed(tmp_path, capsys):
     assert all(f"{p}" in first and "executed" in first for p in pages)
     render_site(reports, build, tmp_path / "_site", renderer="embedded", pages=pages)
     out = capsys.readouterr().out
-    assert all(
-        any(
-            line.split()[1] == p and line.rstrip().endswith("cached")
-            for line in out.splitlines()
-            if line.startswith("render:")
-        )
-        for p in pages
-    ), out
+    assert all(render_status(out).get(p) == "cached" for p in pages), out
     (build / "tables" / "x.md").write_text("**second**", encoding="utf-8")
     render_site(reports, build, tmp_path / "_site", renderer="embedded", pages=pages)
     out = capsys.readouterr().out
-    status = {
-        line.split()[1]: line.split()[2]
-        for line in out.splitlines()
-        if line.startswith("render:") and len(line.split()) > 2
-    }
+    status = render_status(out)
     assert (
         status["reader.qmd"] == "executed" and status["sample.qmd"] == "cached" and status["direct.qmd"] == "cached"
     ), out
@@ -183,11 +174,7 @@ def test_a_page_reexecutes_only_when_a_file_it_read_changed(tmp_path, capsys):
     (build / "tables" / "y.txt").write_text("plain two", encoding="utf-8")
     render_site(reports, build, tmp_path / "_site", renderer="embedded", pages=pages)
     out = capsys.readouterr().out
-    status = {
-        line.split()[1]: line.split()[2]
-        for line in out.splitlines()
-        if line.startswith("render:") and len(line.split()) > 2
-    }
+    status = render_status(out)
     assert status["direct.qmd"] == "executed" and status["reader.qmd"] == "cached", (
         "files opened directly are tracked too"
     )

@@ -7,6 +7,7 @@ module decides which rows go in and assembles the :class:`OutcomeResult` every l
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,28 +54,12 @@ def fit_summary(name: str, fit: MetaFit, keep_weights: bool = True) -> FitSummar
     """The stored summary of a fit. Sensitivity steps (leave-one-out, cumulative) keep no per-trial
     weights: k steps of k weights each would grow the results quadratically with the number of trials."""
     lo, hi = prediction_interval_t_k_minus_2(fit)
+    shared = {f.name: getattr(fit, f.name) for f in dataclasses.fields(MetaFit) if f.name != "weights"}
     return FitSummary(
         model=name,
-        measure=fit.measure,
-        method=fit.method,
-        hksj=fit.hksj,
-        k=fit.k,
-        estimate=fit.estimate,
-        se=fit.se,
-        ci_lower=fit.ci_lower,
-        ci_upper=fit.ci_upper,
-        pvalue=fit.pvalue,
-        tau2=fit.tau2,
-        i2=fit.i2,
-        h2=fit.h2,
-        q=fit.q,
-        q_df=fit.q_df,
-        q_pvalue=fit.q_pvalue,
-        pi_lower=fit.pi_lower,
-        pi_upper=fit.pi_upper,
+        **shared,
         pi_t_k2_lower=None if math.isnan(lo) else lo,
         pi_t_k2_upper=None if math.isnan(hi) else hi,
-        iterations=fit.iterations,
         weights=[None if not math.isfinite(w) else float(w) for w in fit.weights] if keep_weights else [],
     )
 
@@ -329,24 +314,16 @@ def analyse_outcome(data: ReviewData, outcome: Outcome) -> OutcomeResult:
     steps_fit = od.fitter(head_spec)
     studies = _study_results(rows, arms, es, fits, data, binary)
     labels = {s.study_id: s for s in studies}
-    loo = [
-        SensitivityStep(
-            r["study_id"],
-            labels[r["study_id"]].label,
-            labels[r["study_id"]].date_published,
-            as_fit("leave-one-out", f, keep_weights=False),
-        )
-        for r, f in zip(rows, leave_one_out(len(rows), steps_fit), strict=True)
-    ]
+
+    def step(row: dict, kind: str, fitted: MetaFit | str, participants: int = 0) -> SensitivityStep:
+        study = labels[row["study_id"]]
+        fit = as_fit(kind, fitted, keep_weights=False)
+        return SensitivityStep(study.study_id, study.label, study.date_published, fit, participants=participants)
+
+    loo = [step(r, "leave-one-out", f) for r, f in zip(rows, leave_one_out(len(rows), steps_fit), strict=True)]
     running = np.cumsum([s.participants for s in studies])
     cumul = [
-        SensitivityStep(
-            r["study_id"],
-            labels[r["study_id"]].label,
-            labels[r["study_id"]].date_published,
-            as_fit("cumulative", f, keep_weights=False),
-            participants=int(n),
-        )
+        step(r, "cumulative", f, int(n))
         for r, f, n in zip(rows, cumulative(np.arange(len(rows)), steps_fit), running, strict=True)
     ]
     egger = egger_test(es.yi, es.vi)

@@ -166,10 +166,6 @@ def analyse_one_outcome(data: ReviewData, outcome_key: str) -> OutcomeResult:
     return result
 
 
-def analyse_review(data: ReviewData) -> dict[str, OutcomeResult]:
-    return {o.key: analyse_one_outcome(outcome_inputs(data, o.key), o.key) for o in data.config.outcomes}
-
-
 def _analysis_code_digest() -> str:
     from pipeline.build_deps import code_digest
 

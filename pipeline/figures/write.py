@@ -22,6 +22,7 @@ from pathlib import Path
 from pipeline.build_deps import code_digest
 from pipeline.figures.paging import ROWS_PER_PAGE, pages
 from pipeline.inputs.load import ReviewData, read_review_json
+from pipeline.output_files import write_atomic
 from pipeline.results.contract import OutcomeResult
 from pipeline.results.load import load_outcome
 from pipeline.results.serialise import dumps
@@ -230,7 +231,7 @@ def draw_job(job: FigureJob) -> tuple[str, float]:
             alt = f"{tool} summary: share of the {label} analysis weight at each judgement, per domain."
     elif job.kind == "prisma":
         counts = prisma.prisma_counts(data.table("screening"))
-        (out / "prisma_counts.json").write_text(json.dumps(counts, indent=1), encoding="utf-8")
+        write_atomic(out / "prisma_counts.json", json.dumps(counts, indent=1))
         fig, alt = prisma.draw_prisma(counts), prisma.prisma_alt_text(counts)
     else:
         raise ValueError(f"unknown figure kind {job.kind}")
@@ -270,7 +271,7 @@ def write_figures(review_json: Path, results_dir: Path, out_dir: Path, workers: 
         if path.is_file() and path.suffix in (".svg", ".txt") and stem not in wanted:
             path.unlink()
     new_manifest = {j.stem: j.key for j in jobs}
-    manifest_path.write_text(json.dumps(new_manifest, indent=1, sort_keys=True), encoding="utf-8")
+    write_atomic(manifest_path, json.dumps(new_manifest, indent=1, sort_keys=True))  # an interrupt leaves the old one
     print(
         f"figures: drew {len(done)} of {len(jobs)} ({len(jobs) - len(todo)} unchanged) in {time.perf_counter() - start:.1f} s"
     )

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from pipeline.inputs.csv_text import Table
 from pipeline.inputs.problems import ValidationError
 from pipeline.inputs.table_schema import TableSchema
 from pipeline.inputs.validate import OPTIONAL_TABLES, TABLES, CheckedData, check_data_dir
+from pipeline.output_files import write_atomic
 from pipeline.review.config import ReviewConfig, config_from_dict, review_config
 
 REVIEW_JSON_VERSION = 1
@@ -187,12 +186,8 @@ def load_review_data(data_dir: Path) -> ReviewData:
 
 
 def write_review_json(data: ReviewData, path: Path) -> None:
-    """Write atomically (a reader never sees half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".review-", suffix=".json", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data.to_dict(), fh, ensure_ascii=False, indent=1)
-    os.replace(tmp, path)
+    """Write atomically (a reader never sees half a file); always written, so make sees it is new."""
+    write_atomic(Path(path), json.dumps(data.to_dict(), ensure_ascii=False, indent=1))
 
 
 def read_review_json(path: Path) -> ReviewData:

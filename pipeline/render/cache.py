@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 from pipeline.build_deps import code_digest
+from pipeline.output_files import write_atomic
 from pipeline.render.execute import PageMarkdown
 
 PACKAGES = ("ipykernel", "jupyter_client", "nbformat", "pypandoc-binary", "typst", "matplotlib")
@@ -76,7 +77,6 @@ def load(cache_dir: Path, page: str, key: str, build: Path) -> PageMarkdown | No
 
 
 def store(cache_dir: Path, page: str, key: str, rendered: PageMarkdown) -> None:
-    cache_dir.mkdir(parents=True, exist_ok=True)
     payload = {
         "key": key,
         "reads": rendered.reads,
@@ -84,10 +84,7 @@ def store(cache_dir: Path, page: str, key: str, rendered: PageMarkdown) -> None:
         "front_matter": rendered.front_matter,
         "assets": {name: base64.b64encode(data).decode("ascii") for name, data in rendered.assets.items()},
     }
-    path = _entry_path(cache_dir, page)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(payload), encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(_entry_path(cache_dir, page), json.dumps(payload))
 
 
 def conversion_key(*parts: str) -> str:
@@ -109,8 +106,4 @@ def load_converted(cache_dir: Path, page: str, key: str) -> str | None:
 
 
 def store_converted(cache_dir: Path, page: str, key: str, text: str) -> None:
-    path = cache_dir / "html" / (page.replace("/", "_") + ".json")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps({"key": key, "html": text}), encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(cache_dir / "html" / (page.replace("/", "_") + ".json"), json.dumps({"key": key, "html": text}))
