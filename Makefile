@@ -3,7 +3,7 @@
 # Each stage reads files and writes files under $(BUILD) and touches a stamp when it succeeded;
 # make knows the dependencies, so a second `make` does nothing, stages run in parallel, and an edit
 # re-runs only the stages downstream of it. Which source files each stage depends on is derived
-# from its imports (pipeline/build_deps.py writes build/stages.mk).
+# from its imports (pipeline/build_system/stage_deps.py writes build/stages.mk).
 #
 #   make                        build the site (_site/*.html) and the PDF brief (_site/brief.pdf)
 #   make test                   run the test suite
@@ -48,7 +48,7 @@ all: $(BUILD)/site.stamp
 -include $(STAGES_MK)
 
 $(STAGES_MK): $(PIPELINE_PY)
-	@$(PYTHON3) pipeline/build_deps.py $@
+	@$(PYTHON3) pipeline/build_system/stage_deps.py $@
 
 # --- environment: exact versions from the lock files -----------------------------------------
 $(INSTALLED): pyproject.toml requirements/build.lock

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.build_error import BuildError
+from pipeline.build_system.errors import BuildError
 from pipeline.inputs.problems import ValidationError
 
 
@@ -69,7 +69,7 @@ def _cmd_tables(args: argparse.Namespace) -> int:
 
 
 def _cmd_package(args: argparse.Namespace) -> int:
-    from pipeline.data_package import write_data_package
+    from pipeline.package.data_package import write_data_package
 
     write_data_package(Path(args.review), Path(args.results), Path(args.out))
     return 0
@@ -83,7 +83,7 @@ def _cmd_changes(args: argparse.Namespace) -> int:
 
 
 def _cmd_pages(args: argparse.Namespace) -> int:
-    from pipeline.render.project import write_project
+    from pipeline.pages.project import write_project
 
     write_project(Path(args.reports), Path(args.review), Path(args.out))
     return 0
@@ -104,7 +104,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def _cmd_edition(args: argparse.Namespace) -> int:
-    from pipeline.editions.freeze import freeze_edition, rebuild_edition
+    from pipeline.commands.edition import freeze_edition, rebuild_edition
 
     if args.action == "rebuild":
         if args.number is None:
@@ -147,13 +147,13 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _cmd_meta(args: argparse.Namespace) -> int:
-    from pipeline.meta_command import run_meta
+    from pipeline.commands.meta import run_meta
 
     return run_meta(args)
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
-    from pipeline.scaffold import scaffold_review
+    from pipeline.commands.scaffold import scaffold_review
 
     target = scaffold_review(Path(args.dir), title=args.title)
     print(f"new: an empty review in {target}; edit review.yaml, then: make DATA={target}")
@@ -161,7 +161,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from pipeline.synth import write_synthetic_review
+    from pipeline.commands.synth import write_synthetic_review
 
     target = write_synthetic_review(int(args.n), Path(args.dir), seed=args.seed)
     print(f"synth: {args.n} synthetic trials in {target}")
@@ -175,7 +175,7 @@ def _cmd_surveil(args: argparse.Namespace) -> int:
 
 
 def _cmd_extraction(args: argparse.Namespace) -> int:
-    from pipeline.extraction import compare_extractions
+    from pipeline.commands.extraction import compare_extractions
 
     return compare_extractions(Path(args.first), Path(args.second), Path(args.out) if args.out else None)
 

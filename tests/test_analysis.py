@@ -224,7 +224,7 @@ def test_skewed_median_arm_is_not_converted(review):
 
 def test_outcome_pages_follow_review_yaml(tmp_path):
     """A made-up outcome added to review.yaml gets its page, its menu entry and its SoF row; removing it removes them."""
-    from pipeline.render.project import write_project
+    from pipeline.pages.project import write_project
 
     data = tmp_path / "data"
     subprocess.run(["cp", "-r", str(ROOT / "data"), str(data)], check=True)
@@ -287,7 +287,7 @@ def test_pipeline_knows_no_review():
             text = tok.string.lower()
             if tok.type in (tokenize.STRING, tokenize.NAME) and any(w in text for w in words):
                 offenders.append(f"{path.relative_to(ROOT)}:{tok.start[0]}: {tok.string[:60]}")
-    for folder in ("reports", "pipeline/render/templates", "pipeline/scaffold_files"):
+    for folder in ("reports", "pipeline/render/templates", "pipeline/commands/scaffold_files"):
         for path in sorted((ROOT / folder).rglob("*")):
             if path.is_file():
                 for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -297,8 +297,8 @@ def test_pipeline_knows_no_review():
 
 
 def test_scaffolded_review_validates(tmp_path):
+    from pipeline.commands.scaffold import scaffold_review
     from pipeline.inputs.validate import validate_data_dir
-    from pipeline.scaffold import scaffold_review
 
     folder = scaffold_review(Path(tmp_path) / "new")
     assert validate_data_dir(folder) == []

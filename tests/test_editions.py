@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pipeline.commands.edition import EditionError, freeze_edition, rebuild_edition
 from pipeline.editions.diff import compute_diff
-from pipeline.editions.freeze import EditionError, freeze_edition, rebuild_edition
 from pipeline.editions.report import box, brief_line, full
 from pipeline.editions.state import OutcomeNumbers, ReviewState, load_edition
 

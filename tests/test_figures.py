@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from pipeline.analysis.write import write_results
-from pipeline.figures.alt_text import forest_alt_text
 from pipeline.figures.forest import axis_limits, draw_forest, forest_layout, pages, subgroup_layout
 from pipeline.figures.funnel import draw_funnel
 from pipeline.figures.style import SYMBOLS, legend_text
 from pipeline.figures.write import write_figures
 from pipeline.inputs.load import load_review_data, write_review_json
+from pipeline.present.alt_text import forest_alt_text
 from pipeline.results.contract import FitFailure
 from pipeline.results.load import load_outcome
 
@@ -133,7 +133,7 @@ def test_funnel_axes_are_labelled_by_measure_and_show_ratios(built_results):
 
 
 def test_a_long_review_is_paged_and_its_plots_stay_short(tmp_path):
-    from pipeline.synth import write_synthetic_review
+    from pipeline.commands.synth import write_synthetic_review
 
     data = write_synthetic_review(120, tmp_path / "syn")
     review = load_review_data(data)

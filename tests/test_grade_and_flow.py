@@ -13,10 +13,10 @@ import pytest
 
 from pipeline.analysis.outcome import analyse_outcome
 from pipeline.figures.prisma import prisma_counts
-from pipeline.grade import certainty, corresponding_risk, propose_imprecision, starting_level, summary_row
+from pipeline.grade.certainty import certainty, corresponding_risk, propose_imprecision, starting_level, summary_row
 from pipeline.inputs.load import load_review_data
 from pipeline.inputs.validate import validate_data_dir
-from pipeline.plain_language import certainty_statement
+from pipeline.present.plain_language import certainty_statement
 from pipeline.review.config import GradeSettings, Labels
 
 from conftest import ROOT

@@ -18,7 +18,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from pipeline.build_deps import STAGES, closure, stage_sources
+from pipeline.build_system.stage_deps import STAGES, closure, stage_sources
 from pipeline.inputs.load import load_review_data
 from pipeline.results.load import load_outcome
 

@@ -149,7 +149,7 @@ def test_a_page_reexecutes_only_when_a_file_it_read_changed(tmp_path, capsys):
     (build / "tables" / "x.md").write_text("**first**", encoding="utf-8")
     (build / "tables" / "y.txt").write_text("plain one", encoding="utf-8")
     (reports / "reader.qmd").write_text(
-        '---\ntitle: "Reader"\n---\n\n```{python}\nfrom pipeline.report import page\npage.show("x")\n```\n',
+        '---\ntitle: "Reader"\n---\n\n```{python}\nfrom pipeline.pages import page\npage.show("x")\n```\n',
         encoding="utf-8",
     )
     (reports / "direct.qmd").write_text(

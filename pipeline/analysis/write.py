@@ -21,11 +21,11 @@ import scipy
 
 from pipeline.analysis.outcome import analyse_outcome
 from pipeline.analysis.sequential import add_sequential
+from pipeline.build_system.output_files import write_if_changed
 from pipeline.inputs.load import ReviewData, read_review_json
-from pipeline.output_files import write_if_changed
+from pipeline.present.to_csv import neutralise_row
 from pipeline.results.contract import FitSummary, OutcomeEntry, OutcomeResult, ResultsIndex
 from pipeline.results.serialise import dumps, json_schema, to_jsonable
-from pipeline.tables.csv_safety import neutralise_row
 
 
 def software_versions() -> dict[str, str]:
@@ -167,7 +167,7 @@ def analyse_one_outcome(data: ReviewData, outcome_key: str) -> OutcomeResult:
 
 
 def _analysis_code_digest() -> str:
-    from pipeline.build_deps import code_digest
+    from pipeline.build_system.stage_deps import code_digest
 
     return code_digest(["pipeline.analysis.write"])
 

@@ -16,13 +16,13 @@ from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
+from pipeline.build_system.output_files import write_if_changed
 from pipeline.editions import report
 from pipeline.editions.diff import compute_diff
 from pipeline.editions.numbers import current_state
 from pipeline.editions.state import ReviewState, list_editions, load_edition
 from pipeline.inputs.load import ReviewData, read_review_json
-from pipeline.markdown import escape_markdown
-from pipeline.output_files import write_if_changed
+from pipeline.present.to_markdown import escape_markdown
 
 
 def _e(text: object) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.editions.diff import Diff, _fmt
-from pipeline.markdown import escape_markdown, markdown_table
+from pipeline.present.to_markdown import escape_markdown, markdown_table
 
 
 def _e(text: object) -> str:

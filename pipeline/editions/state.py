@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import formatting as fmt
 from pipeline.inputs.review_file import load_yaml_text
+from pipeline.present import numbers as fmt
 from pipeline.review.config import RATIO_MEASURES
 
 KEYED_TABLES = {

@@ -15,9 +15,6 @@ from dataclasses import dataclass, field
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon  # noqa: E402
 
-from pipeline import formatting as fmt  # noqa: E402
-from pipeline.figures.alt_text import forest_alt_text  # noqa: E402, F401 (re-exported for the figures stage)
-from pipeline.figures.paging import ROWS_PER_PAGE, pages  # noqa: E402, F401 (pages re-exported)
 from pipeline.figures.style import (
     PALETTES,
     PRINT_FONT_PT,
@@ -27,6 +24,9 @@ from pipeline.figures.style import (
     legend_text,
     shorten,
 )  # noqa: E402
+from pipeline.present import numbers as fmt  # noqa: E402
+from pipeline.present.alt_text import forest_alt_text  # noqa: E402, F401 (re-exported for the figures stage)
+from pipeline.present.paging import ROWS_PER_PAGE, pages  # noqa: E402, F401 (pages re-exported)
 from pipeline.results.contract import FitSummary, OutcomeResult, to_display  # noqa: E402
 from pipeline.review.config import Labels  # noqa: E402
 from pipeline.tables.outcome_tables import arm_cell, model_label  # noqa: E402
@@ -311,7 +311,7 @@ def cumulative_layout(result: OutcomeResult, labels: Labels) -> ForestLayout:
             )
     values = [v for r in rows for v in (r.lower, r.upper) if v is not None]
     limits, ticks = axis_limits(values, result.is_ratio)
-    from pipeline.plain_language import model_words
+    from pipeline.present.plain_language import model_words
 
     return ForestLayout(
         columns=("Adding trial", "Published", "Participants", "", f"{result.measure} [95% CI]"),

@@ -10,8 +10,8 @@ import math
 
 from matplotlib.figure import Figure
 
-from pipeline import formatting as fmt  # noqa: E402
 from pipeline.figures.forest import tick_label  # noqa: E402
+from pipeline.present import numbers as fmt  # noqa: E402
 from pipeline.results.contract import OutcomeResult  # noqa: E402
 from pipeline.stats.sensitivity import EGGER_MIN_STUDIES  # noqa: E402
 

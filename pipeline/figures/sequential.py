@@ -9,8 +9,8 @@ import math
 
 from matplotlib.figure import Figure
 
-from pipeline import formatting as fmt  # noqa: E402
 from pipeline.figures.style import SCREEN_FONT_PT, wrap_to_width  # noqa: E402
+from pipeline.present import numbers as fmt  # noqa: E402
 from pipeline.results.contract import OutcomeResult  # noqa: E402
 from pipeline.review.config import Labels  # noqa: E402
 

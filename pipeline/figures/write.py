@@ -19,10 +19,10 @@ from functools import cache
 from multiprocessing import get_context
 from pathlib import Path
 
-from pipeline.build_deps import code_digest
-from pipeline.figures.paging import ROWS_PER_PAGE, pages
+from pipeline.build_system.output_files import write_atomic
+from pipeline.build_system.stage_deps import code_digest
 from pipeline.inputs.load import ReviewData, read_review_json
-from pipeline.output_files import write_atomic
+from pipeline.present.paging import ROWS_PER_PAGE, pages
 from pipeline.results.contract import OutcomeResult
 from pipeline.results.load import load_outcome
 from pipeline.results.serialise import dumps

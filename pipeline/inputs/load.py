@@ -13,11 +13,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.build_system.output_files import write_atomic
 from pipeline.inputs.csv_text import Table
 from pipeline.inputs.problems import ValidationError
 from pipeline.inputs.table_schema import TableSchema
 from pipeline.inputs.validate import OPTIONAL_TABLES, TABLES, CheckedData, check_data_dir
-from pipeline.output_files import write_atomic
 from pipeline.review.config import ReviewConfig, config_from_dict, review_config
 
 REVIEW_JSON_VERSION = 1
@@ -158,7 +158,7 @@ def review_data(checked: CheckedData) -> ReviewData:
     if first.is_dir() and second.is_dir():
         from collections import Counter
 
-        from pipeline.extraction import compare, read_extraction
+        from pipeline.inputs.extraction import compare, read_extraction
 
         extraction = dict(Counter(r["status"] for r in compare(read_extraction(first), read_extraction(second))))
         readme = checked.data_dir / "extraction" / "README.md"

@@ -1,9 +1,9 @@
 """Cache of executed pages: a page runs through a kernel again only when something it used changed.
 
 Each entry is keyed by the page: its source, the execute options, the code pages and renderers run
-(the import closure of ``pipeline.report.page`` and ``pipeline.render``) and the versions of the
+(the import closure of ``pipeline.pages.page`` and ``pipeline.render``) and the versions of the
 packages that execute and convert (ipykernel, nbformat, pandoc, typst). It stores the files the page
-read while it executed (recorded by :mod:`pipeline.report.page`) with their content hashes; the
+read while it executed (recorded by :mod:`pipeline.pages.page`) with their content hashes; the
 entry is used only while every one of those files still has the same content (or is still absent).
 So an edit to one outcome's data re-runs that outcome's page, the overview and the brief, and no other.
 Dates are never part of a cached page: the build date is added to the footer at conversion.
@@ -18,8 +18,8 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-from pipeline.build_deps import code_digest
-from pipeline.output_files import write_atomic
+from pipeline.build_system.output_files import write_atomic
+from pipeline.build_system.stage_deps import code_digest
 from pipeline.render.execute import PageMarkdown
 
 PACKAGES = ("ipykernel", "jupyter_client", "nbformat", "pypandoc-binary", "typst", "matplotlib")
@@ -33,7 +33,7 @@ def renderer_key() -> str:
             versions.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             versions.append(f"{name}=none")
-    return code_digest(["pipeline.report.page", "pipeline.render.site"]) + ";" + ";".join(versions)
+    return code_digest(["pipeline.pages.page", "pipeline.render.site"]) + ";" + ";".join(versions)
 
 
 def page_key(qmd_text: str, execute_defaults: dict) -> str:

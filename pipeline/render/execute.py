@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 from jupyter_client.manager import KernelManager
 
-from pipeline.build_error import BuildError
+from pipeline.build_system.errors import BuildError
 from pipeline.render.qmd import QmdDocument
 
 KERNEL_TIMEOUT_S = 300
@@ -56,8 +56,8 @@ KERNEL_ARGUMENTS = [
     "--InlineBackend.figure_formats=svg",
     "--HistoryManager.enabled=False",  # a build writes nothing to the home folder (no IPython history)
 ]
-BEGIN_PAGE = "from pipeline.report import page as _page; _page.begin()"
-END_PAGE = f"from pipeline.report import page as _page; print('{READS_MARKER}' + _page.end())"
+BEGIN_PAGE = "from pipeline.pages import page as _page; _page.begin()"
+END_PAGE = f"from pipeline.pages import page as _page; print('{READS_MARKER}' + _page.end())"
 RESET = "%reset -f"
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline import formatting as fmt
 from pipeline.inputs.load import ReviewData
-from pipeline.markdown import bullet_list, escape_markdown, markdown_table
+from pipeline.present import numbers as fmt
+from pipeline.present.to_markdown import bullet_list, escape_markdown, markdown_table
 from pipeline.stats.conventions import get_convention
 
 FIXED_WORDS = {

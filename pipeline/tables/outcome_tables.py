@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline import formatting as fmt
-from pipeline.markdown import escape_markdown, markdown_table
-from pipeline.plain_language import model_words
+from pipeline.present import numbers as fmt
+from pipeline.present.plain_language import model_words
+from pipeline.present.to_markdown import escape_markdown, markdown_table
 from pipeline.results.contract import Arm, Fit, FitSummary, OutcomeResult, SensitivityStep, StudyResult, to_display
 from pipeline.review.config import Labels
 

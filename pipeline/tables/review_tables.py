@@ -5,9 +5,9 @@ from __future__ import annotations
 import string
 from collections import Counter
 
-from pipeline import formatting as fmt
 from pipeline.inputs.load import ReviewData
-from pipeline.markdown import escape_html, escape_markdown, markdown_table
+from pipeline.present import numbers as fmt
+from pipeline.present.to_markdown import escape_html, escape_markdown, markdown_table
 from pipeline.tables.outcome_tables import CHECK_WORDS
 
 NOT_ASSESSED = "Not assessed: this review has no {what} ({file})."

@@ -3,9 +3,9 @@ check of recorded judgements against the rules, as Markdown."""
 
 from __future__ import annotations
 
-from pipeline import formatting as fmt
-from pipeline.grade import DOMAINS, SofRow
-from pipeline.markdown import escape_markdown, markdown_table
+from pipeline.grade.certainty import DOMAINS, SofRow
+from pipeline.present import numbers as fmt
+from pipeline.present.to_markdown import escape_markdown, markdown_table
 from pipeline.review.config import Labels
 
 CERTAINTY_SYMBOLS = {"high": "⊕⊕⊕⊕ High", "moderate": "⊕⊕⊕◯ Moderate", "low": "⊕⊕◯◯ Low", "very low": "⊕◯◯◯ Very low"}

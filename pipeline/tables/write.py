@@ -2,8 +2,8 @@
 
 Pages show these fragments and compute nothing. Each fragment is a small file written only when
 its content changes, so the render stage can tell exactly which pages an edit touched.
-Every string from the data is escaped (:mod:`pipeline.markdown`); numbers go through
-:mod:`pipeline.formatting`.
+Every string from the data is escaped (:mod:`pipeline.present.to_markdown`); numbers go through
+:mod:`pipeline.present.numbers`.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import json
 import time
 from pathlib import Path
 
-from pipeline import formatting as fmt
-from pipeline.figures.alt_text import forest_alt_text
-from pipeline.grade import SofRow, summary_row
+from pipeline.build_system.output_files import write_if_changed
+from pipeline.grade.certainty import SofRow, summary_row
 from pipeline.inputs.load import ReviewData, read_review_json
-from pipeline.markdown import escape_markdown, markdown_table
-from pipeline.output_files import write_if_changed
-from pipeline.plain_language import evidence_summary, pooled_sentence
+from pipeline.present import numbers as fmt
+from pipeline.present.alt_text import forest_alt_text
+from pipeline.present.plain_language import evidence_summary, pooled_sentence
+from pipeline.present.to_markdown import escape_markdown, markdown_table
 from pipeline.results.contract import OutcomeResult
 from pipeline.results.load import load_index, load_outcome
 from pipeline.results.serialise import to_jsonable

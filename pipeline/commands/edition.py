@@ -18,7 +18,7 @@ from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
-from pipeline.build_error import BuildError
+from pipeline.build_system.errors import BuildError
 from pipeline.editions.numbers import current_numbers
 from pipeline.editions.state import MANIFEST_VERSION, list_editions
 from pipeline.inputs.load import data_hash, read_review_json, review_data, write_review_json

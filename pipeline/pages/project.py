@@ -15,8 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.build_system.output_files import write_if_changed
 from pipeline.inputs.load import read_review_json
-from pipeline.output_files import write_if_changed
 from pipeline.review.config import ReviewConfig
 
 GENERATED = {"generated": "outcomes"}

@@ -18,7 +18,7 @@ and says so. Nothing else in the code words an effect.
 
 from __future__ import annotations
 
-from pipeline import formatting as fmt
+from pipeline.present import numbers as fmt
 from pipeline.results.contract import FitSummary, OutcomeResult
 from pipeline.review.config import Labels
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from pipeline.scaffold import FILES
+from pipeline.commands.scaffold import FILES
 
 OUTCOMES = [
     {"key": "death", "label": "Death", "short_label": "Death", "type": "binary", "measure": "RR", "lower_is_better": True, "critical": True,

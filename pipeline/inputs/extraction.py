@@ -3,17 +3,14 @@
 Each extractor writes one CSV per trial with the columns of :data:`EXTRACTION_COLUMNS`; the
 comparison matches values by (study, outcome, time point, field) and lists every agreement,
 disagreement and value only one extractor found. Disagreements are resolved against the source and
-the resolution is logged in ``discrepancies.csv``; the comparison itself is reproducible:
-
-    python -m pipeline extraction data/extraction/A data/extraction/B --out build/extraction.csv
+the resolution is logged in ``discrepancies.csv``; the comparison itself is reproducible
+(``python -m pipeline extraction A B``, :mod:`pipeline.commands.extraction`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import sys
-from collections import Counter
 from pathlib import Path
 
 EXTRACTION_COLUMNS = (
@@ -72,29 +69,3 @@ def compare(first: dict, second: dict) -> list[dict]:
             }
         )
     return out
-
-
-def compare_extractions(first: Path, second: Path, out: Path | None = None) -> int:
-    rows = compare(read_extraction(first), read_extraction(second))
-    counts = Counter(r["status"] for r in rows)
-    by_trial = Counter((r["study_id"], r["status"]) for r in rows)
-    trials = sorted({r["study_id"] for r in rows})
-    for t in trials:
-        parts = ", ".join(
-            f"{by_trial[(t, s)]} {s}"
-            for s in ("agree", "partly agree", "disagree", "only first", "only second")
-            if by_trial[(t, s)]
-        )
-        print(f"{t}: {parts}")
-    print(f"extraction: {len(rows)} values; " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with open(out, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["status"])
-            writer.writeheader()
-            writer.writerows(rows)
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(compare_extractions(Path(sys.argv[1]), Path(sys.argv[2])))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline import formatting as fmt
+from pipeline.present import numbers as fmt
 from pipeline.results.contract import OutcomeResult, to_display
 from pipeline.review.config import Labels
 

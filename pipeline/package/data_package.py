@@ -1,7 +1,7 @@
 """Publish the data: raw tables, schemas and computed results, described by a Frictionless ``datapackage.json``.
 
 Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) are neutralised in the
-published copies (:mod:`pipeline.tables.csv_safety`); ``data/`` keeps what the team typed. The package
+published copies (:mod:`pipeline.present.to_csv`); ``data/`` keeps what the team typed. The package
 passes ``frictionless validate``.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pipeline.inputs.load import read_review_json
 from pipeline.inputs.validate import OPTIONAL_TABLES, TABLES
-from pipeline.tables.csv_safety import neutralise_row
+from pipeline.present.to_csv import neutralise_row
 
 
 def neutralised_csv(path: Path) -> str:

@@ -63,7 +63,7 @@ def figure_exists(stem: str) -> bool:
 
 def show_figure(stem: str, caption: str, label: str, otherwise: str = "") -> None:
     """A figure from the figures stage with its caption, cross-reference label and stored alt text."""
-    from pipeline.markdown import escape_markdown
+    from pipeline.present.to_markdown import escape_markdown
 
     alt = _read(f"figures/{stem}.alt.txt")
     if alt is None:
@@ -80,7 +80,7 @@ def labels() -> dict:
 
 def outcome(key: str) -> None:
     """The whole body of an outcome page, in the order a Cochrane reader expects."""
-    from pipeline.markdown import escape_markdown
+    from pipeline.present.to_markdown import escape_markdown
 
     info = json.loads(_read(f"tables/{key}_page.json") or "{}")
     label = escape_markdown(info.get("label", key))
@@ -148,7 +148,7 @@ def outcome(key: str) -> None:
 
 def show_downloads() -> None:
     """The data package's resources as a table of links (``data/`` on the site)."""
-    from pipeline.markdown import escape_markdown, markdown_table
+    from pipeline.present.to_markdown import escape_markdown, markdown_table
 
     package = json.loads(_read("site-data/datapackage.json") or '{"resources": []}')
     rows = [

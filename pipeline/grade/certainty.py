@@ -16,7 +16,7 @@ Sources
   imprecision from the CI and the optimal information size (Guyatt et al. 2011, J Clin Epidemiol
   64:1283); inconsistency from I^2 and the prediction interval (Guyatt et al. 2011, 64:1294); risk of
   bias from the share of weight at high risk (Guyatt et al. 2011, 64:407).
-- Statements: :mod:`pipeline.plain_language` (Santesso et al. 2020).
+- Statements: :mod:`pipeline.present.plain_language` (Santesso et al. 2020).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from pipeline.plain_language import certainty_statement
+from pipeline.present.plain_language import certainty_statement
 from pipeline.results.contract import FitSummary, OutcomeResult
 from pipeline.review.config import GradeSettings, Labels
 
