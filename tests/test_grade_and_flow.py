@@ -13,11 +13,12 @@ import pytest
 
 from pipeline.analysis.outcome import analyse_outcome
 from pipeline.figures.prisma import prisma_counts
-from pipeline.grade.certainty import certainty, corresponding_risk, propose_imprecision, starting_level, summary_row
+from pipeline.grade.certainty import certainty, propose_imprecision, starting_level, summary_row
 from pipeline.inputs.load import load_review_data
 from pipeline.inputs.validate import validate_data_dir
 from pipeline.present.plain_language import certainty_statement
 from pipeline.review.config import GradeSettings, Labels
+from pipeline.stats.measures import measure
 
 from conftest import ROOT
 
@@ -42,8 +43,8 @@ def test_the_two_rules_give_different_certainty_for_a_mixed_body(review):
     assert any(s.design != "RCT" for s in result.studies)
     recorded = {"risk of bias": ("serious", "ROBINS-I serious")}
     rob = review.overall_risk_of_bias("mortality")
-    new = summary_row(result, recorded, rob, GradeSettings(starting_level="guideline-18"), review.config.labels)
-    old = summary_row(result, recorded, rob, GradeSettings(starting_level="design"), review.config.labels)
+    new = summary_row(result, recorded, rob, GradeSettings(starting_level="guideline-18"))
+    old = summary_row(result, recorded, rob, GradeSettings(starting_level="design"))
     assert (new.start, new.certainty) == ("high", "moderate")
     assert (old.start, old.certainty) == ("low", "very low")
 
@@ -54,8 +55,10 @@ def test_methods_page_says_which_rule_is_used(built):
 
 
 def test_corresponding_risk_formulas():
-    assert corresponding_risk(0.2, 0.5, "RR") == pytest.approx(0.1)
-    assert corresponding_risk(0.2, 0.5, "OR") == pytest.approx(0.5 * 0.2 / (1 - 0.2 + 0.5 * 0.2))
+    assert measure("RR").corresponding_risk(0.2, 0.5) == pytest.approx(0.1)
+    assert measure("OR").corresponding_risk(0.2, 0.5) == pytest.approx(0.5 * 0.2 / (1 - 0.2 + 0.5 * 0.2))
+    with pytest.raises(ValueError, match="not defined"):
+        measure("MD").corresponding_risk(0.2, 0.5)
 
 
 def test_statements_follow_certainty_and_effect(review):
@@ -83,7 +86,6 @@ def test_sof_row_uses_median_control_risk_and_the_headline_estimate(review):
         review.grade_judgements("mortality"),
         review.overall_risk_of_bias("mortality"),
         review.config.grade,
-        review.config.labels,
     )
     risks = sorted((s.control.events or 0) / s.control.n for s in result.studies)
     n = len(risks)

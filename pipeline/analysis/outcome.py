@@ -32,10 +32,12 @@ from pipeline.results.contract import (
     SubgroupAnalysis,
     SubgroupEstimate,
 )
+from pipeline.results.models import FIXED, MODELS, fitted_models, usual_random_model
 from pipeline.review.config import AnalysisSettings, Outcome, ReviewConfig
 from pipeline.stats.conventions import get_convention
 from pipeline.stats.distributions import Z_975
 from pipeline.stats.effect_sizes import EffectSizes, binary_effect_sizes, continuous_effect_sizes
+from pipeline.stats.measures import COUNT_METHODS
 from pipeline.stats.meta_analysis import BinaryData, ContinuousData, meta_analysis
 from pipeline.stats.models import MetaFit, PoolingError, prediction_interval_t_k_minus_2
 from pipeline.stats.sensitivity import cumulative, egger_test, leave_one_out, subgroup_analysis
@@ -100,7 +102,7 @@ class OutcomeData:
 
         def fit(mask: np.ndarray) -> MetaFit:
             data = self.subset(mask)
-            if single_trial_estimate and mask.sum() == 1 and spec.method not in ("MH", "PETO"):
+            if single_trial_estimate and mask.sum() == 1 and spec.method not in COUNT_METHODS:
                 # one trial: its own estimate (metafor's rma for k = 1: tau2 = 0, z-based CI)
                 return meta_analysis(self.measure, "FE", data, convention=self.convention)
             return meta_analysis(
@@ -111,12 +113,13 @@ class OutcomeData:
 
 
 def model_specs(settings: AnalysisSettings, binary: bool) -> dict[str, ModelSpec]:
-    """The named fits of every outcome. MH and Peto need counts; continuous outcomes use inverse variance."""
-    fixed = settings.fixed if binary or settings.fixed not in ("MH", "PETO") else "FE"
-    specs = {"fixed": ModelSpec(fixed), "random": ModelSpec(settings.random)}
-    if settings.hksj:
-        specs["random_hksj"] = ModelSpec(settings.random, hksj=True)
-        specs["random_hksj_adhoc"] = ModelSpec(settings.random, hksj=True, truncate=True)
+    """The named fits of every outcome (:mod:`pipeline.results.models`). MH and Peto need counts;
+    continuous outcomes use inverse variance."""
+    fixed = settings.fixed if binary or settings.fixed not in COUNT_METHODS else "FE"
+    specs = {}
+    for name in fitted_models(settings.hksj):
+        m = MODELS[name]
+        specs[name] = ModelSpec(settings.random, hksj=m.hksj, truncate=m.truncate) if m.random else ModelSpec(fixed)
     return specs
 
 
@@ -124,11 +127,11 @@ def headline_model(k: int, fits: dict[str, Fit], settings: AnalysisSettings) -> 
     """The fit every output reports. Normally the random-effects model (HKSJ with the ad hoc truncation,
     never narrower than the z-based interval); with very few trials the review's rule decides."""
     rule = settings.few_trials
-    usual = "random_hksj_adhoc" if settings.hksj else "random"
+    usual = usual_random_model(settings.hksj)
     few = 0 < k <= rule.max_k and rule.headline != "random"
     if k == 1:
         note = "One trial: its own estimate is shown; nothing is pooled."
-        return ("fixed" if fits.get("fixed") and fits["fixed"].ok else ""), FewTrials(True, rule.max_k, "fixed", note)
+        return (FIXED if fits.get(FIXED) and fits[FIXED].ok else ""), FewTrials(True, rule.max_k, "fixed", note)
     if few and rule.headline == "none":
         note = (
             f"{k} trials, no more than the {rule.max_k} below which review.yaml says not to pool: "
@@ -140,9 +143,9 @@ def headline_model(k: int, fits: dict[str, Fit], settings: AnalysisSettings) -> 
             f"{k} trials: too few to estimate between-trial variance, so the fixed-effect estimate is the headline "
             "(Cochrane Handbook v6.4, 10.10.4); the random-effects estimate is shown beside it."
         )
-        chosen = "fixed" if fits.get("fixed") and fits["fixed"].ok else usual
+        chosen = FIXED if fits.get(FIXED) and fits[FIXED].ok else usual
         return chosen, FewTrials(True, rule.max_k, "fixed", note)
-    chosen = usual if fits.get(usual) and fits[usual].ok else "fixed"
+    chosen = usual if fits.get(usual) and fits[usual].ok else FIXED
     return chosen, FewTrials(False, rule.max_k, rule.headline, "")
 
 
@@ -278,7 +281,7 @@ def analyse_outcome(data: ReviewData, outcome: Outcome) -> OutcomeResult:
         "outcome": _outcome_summary(outcome),
         "convention": settings.convention,
         "convention_description": convention.describe(),
-        "models": {"fixed": specs["fixed"].method, "random": settings.random, "hksj": str(settings.hksj).lower()},
+        "models": {"fixed": specs[FIXED].method, "random": settings.random, "hksj": str(settings.hksj).lower()},
         "not_analysed": missing,
         "evidence_checks": {c: sum(1 for r in rows if r["check"] == c) for c in ("primary", "secondary", "derived")},
     }
@@ -302,14 +305,14 @@ def analyse_outcome(data: ReviewData, outcome: Outcome) -> OutcomeResult:
         except PoolingError as err:
             fits[name] = FitFailure(model=name, reason=str(err))
     headline, few = headline_model(len(rows), fits, settings)
-    head_spec = specs.get(headline or "fixed", specs["fixed"])
-    usual_spec = specs["random_hksj_adhoc" if settings.hksj else "random"]
+    head_spec = specs.get(headline or FIXED, specs[FIXED])
+    usual_spec = specs[usual_random_model(settings.hksj)]
 
     def subgroup_fit(mask: np.ndarray) -> MetaFit:
         """The same rule as the overall analysis, applied to the subgroup's own number of trials."""
         k = int(mask.sum())
         few_here = k <= settings.few_trials.max_k and settings.few_trials.headline != "random"
-        return od.fitter(specs["fixed"] if few_here else usual_spec)(mask)
+        return od.fitter(specs[FIXED] if few_here else usual_spec)(mask)
 
     steps_fit = od.fitter(head_spec)
     studies = _study_results(rows, arms, es, fits, data, binary)

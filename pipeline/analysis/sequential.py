@@ -13,6 +13,7 @@ import numpy as np
 
 from pipeline.inputs.load import ReviewData
 from pipeline.results.contract import OutcomeResult, SequentialAnalysis, SequentialLook
+from pipeline.results.models import RANDOM
 from pipeline.review.config import SequentialSettings
 from pipeline.stats.meta_analysis import BinaryData, meta_analysis
 from pipeline.stats.models import PoolingError
@@ -64,7 +65,7 @@ def _ongoing(data: ReviewData) -> tuple[int, int]:
 
 
 def add_sequential(result: OutcomeResult, settings: SequentialSettings, data: ReviewData) -> OutcomeResult:
-    if result.k == 0 or result.measure not in ("RR", "OR", "RD"):
+    if result.k == 0 or not result.is_binary:
         return result
     controls = [(s.control.events or 0, s.control.n) for s in result.studies]
     if settings.control_event_proportion == "pooled":
@@ -73,7 +74,7 @@ def add_sequential(result: OutcomeResult, settings: SequentialSettings, data: Re
     else:
         pc = float(settings.control_event_proportion)
         pc_source = "set in review.yaml"
-    random = result.fits.get("random")
+    random = result.fits.get(RANDOM)
     if settings.heterogeneity == "diversity":
         tau2 = random.tau2 if random is not None and random.ok else 0.0  # type: ignore[union-attr]
         d2 = diversity(np.array([s.vi for s in result.studies if s.vi is not None], dtype=float), tau2)

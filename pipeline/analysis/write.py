@@ -1,4 +1,4 @@
-"""Analysis stage: ``build/<review>/review.json`` -> ``results/<outcome>.json`` (+ CSV tables, index, schema).
+"""Analysis stage: ``build/<review>/review.json`` -> ``results/<outcome>.json`` (+ index, schema).
 
 Each outcome's result is written through the typed contract (:mod:`pipeline.results.contract`).
 A file whose content did not change keeps its bytes and modification time, so later stages
@@ -7,10 +7,8 @@ that key on file content redo only what an edit touched.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
-import io
 import json
 import platform
 import time
@@ -23,9 +21,8 @@ from pipeline.analysis.outcome import analyse_outcome
 from pipeline.analysis.sequential import add_sequential
 from pipeline.build_system.output_files import write_if_changed
 from pipeline.inputs.load import ReviewData, read_review_json
-from pipeline.present.to_csv import neutralise_row
-from pipeline.results.contract import FitSummary, OutcomeEntry, OutcomeResult, ResultsIndex
-from pipeline.results.serialise import dumps, json_schema, to_jsonable
+from pipeline.results.contract import OutcomeEntry, OutcomeResult, ResultsIndex
+from pipeline.results.serialise import dumps, json_schema
 
 
 def software_versions() -> dict[str, str]:
@@ -64,62 +61,6 @@ def pandoc_version() -> str:
         return f"{version} (from pypandoc-binary {metadata.version('pypandoc-binary')})"
     except metadata.PackageNotFoundError:
         return version
-
-
-def study_csv(result: OutcomeResult) -> str:
-    buf = io.StringIO()
-    fields = [
-        "study_id", "label", "design", "timepoint_days", "n_t", "n_c", "events_t", "events_c",
-        "mean_t", "sd_t", "mean_c", "sd_c", "conversion_t", "conversion_c", "yi", "vi",
-        "effect", "effect_ci_lower", "effect_ci_upper", *(f"weight_{m}" for m in result.fits), "check", "source",
-    ]  # fmt: skip
-    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    from pipeline.results.contract import to_display
-
-    for s in result.studies:
-        row = {
-            "study_id": s.study_id,
-            "label": s.label,
-            "design": s.design,
-            "timepoint_days": s.timepoint_days,
-            "n_t": s.treatment.n,
-            "n_c": s.control.n,
-            "events_t": s.treatment.events,
-            "events_c": s.control.events,
-            "mean_t": s.treatment.mean,
-            "sd_t": s.treatment.sd,
-            "mean_c": s.control.mean,
-            "sd_c": s.control.sd,
-            "conversion_t": s.treatment.conversion,
-            "conversion_c": s.control.conversion,
-            "yi": s.yi,
-            "vi": s.vi,
-            "effect": to_display(result.measure, s.yi),
-            "effect_ci_lower": to_display(result.measure, s.ci_lower),
-            "effect_ci_upper": to_display(result.measure, s.ci_upper),
-            **{f"weight_{m}": s.weights.get(m) for m in result.fits},
-            "check": s.check,
-            "source": s.source,
-        }
-        writer.writerow(neutralise_row(row))
-    return buf.getvalue()
-
-
-def pooled_csv(result: OutcomeResult) -> str:
-    buf = io.StringIO()
-    fields = ["model", "status", "method", "hksj", "k", "estimate", "se", "ci_lower", "ci_upper", "effect",
-              "effect_ci_lower", "effect_ci_upper", "pvalue", "tau2", "i2", "q", "q_df", "q_pvalue",
-              "pi_lower", "pi_upper", "headline", "reason"]  # fmt: skip
-    writer = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for name, fit in result.fits.items():
-        row = to_jsonable(fit)
-        row["headline"] = "yes" if name == result.headline_model else "no"
-        if not isinstance(fit, FitSummary):
-            row["reason"] = fit.reason
-        writer.writerow(neutralise_row(row))
-    return buf.getvalue()
 
 
 def randomised_view(data: ReviewData) -> ReviewData:
@@ -173,7 +114,7 @@ def _analysis_code_digest() -> str:
 
 
 def _cached_outcome_files(data: ReviewData, key: str, cache_dir: Path, code: str) -> tuple[dict[str, str], dict, bool]:
-    """An outcome's three result files, its index entry, and whether it was re-analysed (False: its
+    """An outcome's result file, its index entry, and whether it was re-analysed (False: its
     inputs and the analysis code are unchanged, so the cached files stand)."""
     view = outcome_inputs(data, key)
     digest = hashlib.sha256((code + key + json.dumps(view.to_dict(), sort_keys=True)).encode()).hexdigest()
@@ -183,11 +124,7 @@ def _cached_outcome_files(data: ReviewData, key: str, cache_dir: Path, code: str
         if entry.get("inputs") == digest:
             return entry["files"], entry["index"], False
     result = analyse_one_outcome(view, key)
-    files = {
-        f"{key}.json": dumps(result) + "\n",
-        f"{key}_studies.csv": study_csv(result),
-        f"{key}_pooled.csv": pooled_csv(result),
-    }
+    files = {f"{key}.json": dumps(result) + "\n"}
     index = {"label": result.outcome.label, "k": result.k, "participants": result.participants}
     write_if_changed(cached, json.dumps({"inputs": digest, "files": files, "index": index}) + "\n")
     return files, index, True

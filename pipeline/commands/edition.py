@@ -116,6 +116,8 @@ def freeze_edition(
     try:
         shutil.copytree(data_dir, tmp / "data", ignore=shutil.ignore_patterns(".*", "__pycache__"))
         shutil.copytree(build / "results", tmp / "results", ignore=shutil.ignore_patterns(".*"))
+        for table in sorted((build / "site-data" / "results").glob("*.csv")):  # the download's CSV tables
+            shutil.copy(table, tmp / "results" / table.name)
         shutil.copy(build / "tables" / "summary_of_findings.json", tmp / "summary_of_findings.json")
         shutil.copy(site / "brief.pdf", tmp / "brief.pdf")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -17,6 +17,7 @@ import numpy as np
 
 from pipeline.stats.conventions import get_convention
 from pipeline.stats.effect_sizes import BINARY_MEASURES, CONTINUOUS_MEASURES
+from pipeline.stats.measures import is_random_method, measure
 from pipeline.stats.meta_analysis import METHODS, BinaryData, ContinuousData, meta_analysis
 from pipeline.stats.models import MetaFit, PoolingError
 
@@ -133,7 +134,7 @@ def _p(p: float) -> str:
 
 def format_fit(fit: MetaFit, convention: str) -> str:
     """A readable summary in the shape of metafor's ``print.rma``."""
-    fixed = fit.method in ("FE", "MH", "PETO")
+    fixed = not is_random_method(fit.method)
     kind = {
         "FE": "Fixed-Effects Model",
         "MH": "Fixed-Effects Model (Mantel-Haenszel)",
@@ -160,7 +161,8 @@ def format_fit(fit: MetaFit, convention: str) -> str:
         "",
     ]
     stat = "tval" if fit.hksj else "zval"
-    scale = " (log scale)" if fit.measure in ("RR", "OR") else ""
+    ratio = measure(fit.measure).ratio
+    scale = " (log scale)" if ratio else ""
     lines += [
         f"Model Results{scale}" + (f" [HKSJ, t(df = {fit.k - 1})]" if fit.hksj else "") + ":",
         "",
@@ -170,7 +172,7 @@ def format_fit(fit: MetaFit, convention: str) -> str:
     ]
     if not fixed:
         lines.append(f"95% prediction interval{scale}: {fit.pi_lower:.4f} to {fit.pi_upper:.4f}")
-    if fit.measure in ("RR", "OR"):
+    if ratio:
         lines.append(
             f"Back-transformed {fit.measure}: {math.exp(fit.estimate):.4f} [{math.exp(fit.ci_lower):.4f}, {math.exp(fit.ci_upper):.4f}]"
             + ("" if fixed else f"; prediction interval {math.exp(fit.pi_lower):.4f} to {math.exp(fit.pi_upper):.4f}")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pipeline.inputs.review_file import load_yaml_text
 from pipeline.present import numbers as fmt
-from pipeline.review.config import RATIO_MEASURES
+from pipeline.stats.measures import measure
 
 KEYED_TABLES = {
     "studies": ("study_id",),
@@ -45,7 +45,7 @@ class OutcomeNumbers:
 
     @property
     def null(self) -> float:
-        return 1.0 if self.measure in RATIO_MEASURES else 0.0
+        return measure(self.measure).null
 
     @property
     def pooled(self) -> bool:
@@ -56,7 +56,7 @@ class OutcomeNumbers:
         if not self.pooled:
             return "not pooled"
         return f"{self.measure} " + fmt.effect_ci(
-            self.effect, self.ci_lower, self.ci_upper, ratio=self.measure in RATIO_MEASURES, style="words"
+            self.effect, self.ci_lower, self.ci_upper, ratio=measure(self.measure).ratio, style="words"
         )
 
     @property

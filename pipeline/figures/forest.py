@@ -26,10 +26,11 @@ from pipeline.figures.style import (
 )  # noqa: E402
 from pipeline.present import numbers as fmt  # noqa: E402
 from pipeline.present.alt_text import forest_alt_text  # noqa: E402, F401 (re-exported for the figures stage)
+from pipeline.present.outcome_text import arm_cell, model_label  # noqa: E402
 from pipeline.present.paging import ROWS_PER_PAGE, pages  # noqa: E402, F401 (pages re-exported)
 from pipeline.results.contract import FitSummary, OutcomeResult, to_display  # noqa: E402
+from pipeline.results.models import FIXED  # noqa: E402
 from pipeline.review.config import Labels  # noqa: E402
-from pipeline.tables.outcome_tables import arm_cell, model_label  # noqa: E402
 
 LABEL_CHARS = 26  # a study label longer than this is shortened (the tables have it whole)
 
@@ -119,7 +120,7 @@ def _fit_row(result: OutcomeResult, name: str, fit, kind: str = "pooled", label:
         fit.effect,
         lo,
         hi,
-        filled=name == "fixed",
+        filled=name == FIXED,
     )
 
 
@@ -179,12 +180,12 @@ def forest_layout(
     print_mode: bool = False,
 ) -> ForestLayout:
     """Rows and texts of a forest plot. ``page`` = (first, last) study indexes for one page of a long plot."""
-    weight_model = result.headline_model or "fixed"
+    weight_model = result.headline_model or FIXED
     rob = rob or {}
     rob_domains = tuple(sorted({d for judged in rob.values() for d in judged}, key=lambda d: (d == "overall", d)))
     studies = result.studies if page is None else result.studies[page[0] : page[1]]
     rows = [_study_row(result, s, weight_model, rob_domains, rob) for s in studies]
-    pooled = [n for n in dict.fromkeys(("fixed", result.headline_model)) if n and n in result.fits]
+    pooled = [n for n in dict.fromkeys((FIXED, result.headline_model)) if n and n in result.fits]
     rows += [_fit_row(result, name, result.fits[name]) for name in pooled]
     unit = "n/N" if result.is_binary else "mean (SD) N"
     columns = (
@@ -226,7 +227,7 @@ def subgroup_layout(result: OutcomeResult, column: str, labels: Labels) -> Fores
     sg = result.subgroup(column)
     assert sg is not None
     by_id = {s.study_id: s for s in result.studies}
-    weight_model = result.headline_model or "fixed"
+    weight_model = result.headline_model or FIXED
     rows: list[ForestRow] = []
     collapsed = result.k > ROWS_PER_PAGE  # long reviews: subtotals only (the trials are on the main plot's pages)
     for g in sg.groups:
@@ -254,7 +255,7 @@ def subgroup_layout(result: OutcomeResult, column: str, labels: Labels) -> Fores
     layout = forest_layout(result, labels)
     values = [v for r in rows for v in (r.lower, r.upper) if v is not None]
     limits, ticks = axis_limits(values, result.is_ratio)
-    from pipeline.tables.outcome_tables import subgroup_test_sentence
+    from pipeline.present.outcome_text import subgroup_test_sentence
 
     footer = (
         f"Subgroups by {sg.title}. {subgroup_test_sentence(sg)}",

@@ -16,7 +16,7 @@ Sources
   imprecision from the CI and the optimal information size (Guyatt et al. 2011, J Clin Epidemiol
   64:1283); inconsistency from I^2 and the prediction interval (Guyatt et al. 2011, 64:1294); risk of
   bias from the share of weight at high risk (Guyatt et al. 2011, 64:407).
-- Statements: :mod:`pipeline.present.plain_language` (Santesso et al. 2020).
+- Statements: worded by :mod:`pipeline.present.plain_language` (Santesso et al. 2020), not here.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from pipeline.present.plain_language import certainty_statement
 from pipeline.results.contract import FitSummary, OutcomeResult
-from pipeline.review.config import GradeSettings, Labels
+from pipeline.review.config import GradeSettings
+from pipeline.stats.measures import measure
 
 DOMAINS = ("risk of bias", "inconsistency", "indirectness", "imprecision", "publication bias")
 LEVELS = ("very low", "low", "moderate", "high")
@@ -100,14 +100,6 @@ def assumed_control_risk(result: OutcomeResult, setting: dict | None) -> tuple[f
     return statistics.median(risks), f"median control-group risk of the {len(risks)} trials"
 
 
-def corresponding_risk(acr: float, ratio: float, measure: str) -> float:
-    if measure == "RR":
-        return acr * ratio
-    if measure == "OR":
-        return ratio * acr / (1 - acr + ratio * acr)
-    raise ValueError(f"absolute effects are defined here for RR and OR, not {measure}")
-
-
 @dataclass(frozen=True)
 class Proposal:
     judgement: str
@@ -125,7 +117,7 @@ class SofRow:
     measure: str
     k: int
     participants: int
-    statement: str
+    statement: str = ""  # the GRADE informative statement, worded by pipeline.present.plain_language
     certainty: str | None = None  # None: not pooled or not graded
     start: str = ""
     judgements: dict[str, str] = field(default_factory=dict)
@@ -151,7 +143,7 @@ class SofRow:
 
     @property
     def is_ratio(self) -> bool:
-        return self.measure in ("RR", "OR")
+        return measure(self.measure).ratio
 
 
 def summary_row(
@@ -159,7 +151,6 @@ def summary_row(
     recorded: dict[str, tuple[str, str]],
     overall_rob: dict[str, str],
     grade: GradeSettings,
-    labels: Labels,
     acr_setting: dict | None = None,
     randomised_only: bool = False,
     graded: bool = True,
@@ -179,13 +170,7 @@ def summary_row(
     }
     fit = result.headline
     if fit is None:
-        what = result.outcome.label.split(" (")[0].lower()
-        statement = (
-            result.few_trials.note
-            if result.k and result.few_trials.headline == "none"
-            else f"No trial reported usable data on {what}."
-        )
-        return SofRow(**base, statement=statement)
+        return SofRow(**base)
     judgements = {d: recorded.get(d, NOT_RECORDED)[0] for d in DOMAINS}
     proposals = {
         "risk of bias": propose_risk_of_bias(result, overall_rob, result.headline_model),
@@ -207,13 +192,12 @@ def summary_row(
         "ci_upper": fit.effect_ci[1],
         "model": result.headline_model,
         "few_trials_note": result.few_trials.note if result.few_trials.applied else "",
-        "statement": certainty_statement(level, result, fit, labels),
         "sequential_verdict": result.sequential.verdict_text if result.sequential else "",
     }
-    if result.is_binary and result.measure in ("RR", "OR"):
+    if result.is_binary and result.measure_info.has_absolute_risks:
         acr, source = assumed_control_risk(result, acr_setting)
         per = {
-            name: min(1000.0, 1000 * corresponding_risk(acr, value, result.measure))
+            name: min(1000.0, 1000 * result.measure_info.corresponding_risk(acr, value))
             for name, value in (("effect", fit.effect), ("lo", fit.effect_ci[0]), ("hi", fit.effect_ci[1]))
         }
         row.update(
@@ -234,4 +218,4 @@ def summary_row(
     return SofRow(**row)
 
 
-__all__ = ["DOMAINS", "LEVELS", "SofRow", "certainty", "corresponding_risk", "starting_level", "summary_row"]
+__all__ = ["DOMAINS", "LEVELS", "SofRow", "certainty", "starting_level", "summary_row"]

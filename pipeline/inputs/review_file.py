@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from pipeline.inputs.problems import Problem, display_path
+from pipeline.stats.measures import measures_for
 
 if TYPE_CHECKING:
     import jsonschema
@@ -114,7 +115,7 @@ def _rules(review: dict, root: yaml.Node | None, shown: str, study_columns: set[
                 Problem(shown, _line(root, here + ["key"]), "key", f"outcome key '{o['key']}' is defined twice")
             )
         seen.add(o["key"])
-        allowed = ("RR", "OR", "RD") if o["type"] == "binary" else ("MD", "SMD")
+        allowed = measures_for(o["type"])
         if o["measure"] not in allowed:
             problems.append(
                 Problem(

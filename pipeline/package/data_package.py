@@ -18,7 +18,9 @@ from pathlib import Path
 
 from pipeline.inputs.load import read_review_json
 from pipeline.inputs.validate import OPTIONAL_TABLES, TABLES
+from pipeline.package.results_tables import pooled_csv, study_csv
 from pipeline.present.to_csv import neutralise_row
+from pipeline.results.load import load_outcome
 
 
 def neutralised_csv(path: Path) -> str:
@@ -89,12 +91,13 @@ def write_data_package(review_json: Path, results_dir: Path, out_dir: Path) -> l
             )
         (tmp / "results").mkdir()
         for path in sorted(results_dir.iterdir()):
-            if not path.is_file() or path.name.startswith("."):
-                continue
-            if path.suffix == ".csv":
-                (tmp / "results" / path.name).write_text(neutralised_csv(path), encoding="utf-8")
-            else:
+            if path.is_file() and not path.name.startswith("."):
                 shutil.copy(path, tmp / "results" / path.name)
+        for key in (o.key for o in data.config.outcomes):
+            result = load_outcome(results_dir, key)
+            (tmp / "results" / f"{key}_studies.csv").write_text(study_csv(result), encoding="utf-8")
+            (tmp / "results" / f"{key}_pooled.csv").write_text(pooled_csv(result), encoding="utf-8")
+        for path in sorted((tmp / "results").iterdir()):
             fmt = path.suffix.lstrip(".")
             resources.append(
                 {

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 
+from pipeline.stats.measures import MEASURES
+
 MINUS = "\u2212"
 RATIO_MIN, RATIO_MAX = 0.001, 1000.0
 
@@ -109,14 +111,8 @@ def z_value(x: float | None) -> str:
     return number(x, 2)
 
 
-def measure_name(measure: str) -> str:
-    return {
-        "RR": "risk ratio",
-        "OR": "odds ratio",
-        "RD": "risk difference",
-        "MD": "mean difference",
-        "SMD": "standardised mean difference",
-    }.get(measure, measure)
+def measure_name(code: str) -> str:
+    return MEASURES[code].name if code in MEASURES else code
 
 
 def spell_count(n: int, noun: str, plural: str | None = None) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from pipeline.present import numbers as fmt
 from pipeline.results.contract import FitSummary, OutcomeResult
+from pipeline.results.models import model
 from pipeline.review.config import Labels
 
 HEDGES = {"high": "", "moderate": "probably ", "low": "may "}
@@ -73,6 +74,16 @@ def certainty_statement(level: str | None, result: OutcomeResult, fit: FitSummar
     return f"{x} {hedge}{_verb(way, labels, hedge)} {what}."
 
 
+def summary_statement(level: str | None, result: OutcomeResult, labels: Labels) -> str:
+    """What a summary-of-findings row says happens: the informative statement, or why there is none."""
+    if result.headline is None:
+        what = result.outcome.label.split(" (")[0].lower()
+        if result.k and result.few_trials.headline == "none":
+            return result.few_trials.note
+        return f"No trial reported usable data on {what}."
+    return certainty_statement(level, result, result.headline, labels)
+
+
 def pooled_sentence(result: OutcomeResult) -> str:
     """One sentence with the headline estimate, its model and interval (the numbers behind a statement)."""
     fit = result.headline
@@ -90,17 +101,7 @@ def pooled_sentence(result: OutcomeResult) -> str:
 
 
 def model_words(result: OutcomeResult, name: str) -> str:
-    models = result.models
-    if name == "fixed":
-        return {"MH": "Mantel-Haenszel fixed effect", "PETO": "Peto fixed effect"}.get(
-            models["fixed"], "inverse-variance fixed effect"
-        )
-    words = f"{models['random']} random effects"
-    if name == "random_hksj_adhoc":
-        return words + " with the Hartung-Knapp-Sidik-Jonkman adjustment"
-    if name == "random_hksj":
-        return words + " with the Hartung-Knapp-Sidik-Jonkman adjustment, untruncated"
-    return words
+    return model(name).words_for(result.models)
 
 
 def evidence_summary(result: OutcomeResult, level: str | None, labels: Labels) -> str:

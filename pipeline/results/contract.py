@@ -14,22 +14,16 @@ Estimates of ratio measures are stored on the log scale, as metafor reports them
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Literal
 
-RATIO_MEASURES = ("RR", "OR")
+from pipeline.results.models import FIXED
+from pipeline.stats.measures import Measure, is_random_method, measure
 
 
-def is_ratio(measure: str) -> bool:
-    return measure in RATIO_MEASURES
-
-
-def to_display(measure: str, value: float | None) -> float | None:
+def to_display(measure_code: str, value: float | None) -> float | None:
     """Back-transform a log-scale value of a ratio measure; differences are returned as they are."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return math.exp(value) if is_ratio(measure) else value
+    return measure(measure_code).to_natural(value)
 
 
 @dataclass(frozen=True)
@@ -80,7 +74,7 @@ class FitSummary:
 
     @property
     def null_value(self) -> float:
-        return 1.0 if is_ratio(self.measure) else 0.0
+        return measure(self.measure).null
 
     @property
     def ci_includes_null(self) -> bool:
@@ -93,7 +87,7 @@ class FitSummary:
 
     @property
     def is_random(self) -> bool:
-        return self.method not in ("FE", "MH", "PETO")
+        return is_random_method(self.method)
 
 
 @dataclass(frozen=True)
@@ -292,12 +286,16 @@ class OutcomeResult:
         return self.outcome.type == "binary"
 
     @property
+    def measure_info(self) -> Measure:
+        return measure(self.outcome.measure)
+
+    @property
     def is_ratio(self) -> bool:
-        return is_ratio(self.outcome.measure)
+        return self.measure_info.ratio
 
     @property
     def null_value(self) -> float:
-        return 1.0 if self.is_ratio else 0.0
+        return self.measure_info.null
 
     @property
     def headline(self) -> FitSummary | None:
@@ -306,7 +304,7 @@ class OutcomeResult:
 
     @property
     def fixed(self) -> FitSummary | None:
-        fit = self.fits.get("fixed")
+        fit = self.fits.get(FIXED)
         return fit if isinstance(fit, FitSummary) else None
 
     @property

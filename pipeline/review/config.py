@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-RATIO_MEASURES = ("RR", "OR")
+from pipeline.stats.measures import Measure, measure
 
 
 @dataclass(frozen=True)
@@ -44,12 +44,8 @@ class Outcome:
         return self.rows_from or self.key
 
     @property
-    def is_ratio(self) -> bool:
-        return self.measure in RATIO_MEASURES
-
-    @property
-    def null_value(self) -> float:
-        return 1.0 if self.is_ratio else 0.0
+    def measure_info(self) -> Measure:
+        return measure(self.measure)
 
     @property
     def short(self) -> str:

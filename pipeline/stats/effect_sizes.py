@@ -34,8 +34,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammaln
 
-BINARY_MEASURES = ("RR", "OR", "RD")
-CONTINUOUS_MEASURES = ("MD", "SMD")
+from pipeline.stats.measures import measures_for
+
+BINARY_MEASURES = measures_for("binary")
+CONTINUOUS_MEASURES = measures_for("continuous")
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ from pipeline.stats.effect_sizes import (
     binary_effect_sizes,
     continuous_effect_sizes,
 )
+from pipeline.stats.measures import COUNT_METHODS, FIXED_METHODS
 from pipeline.stats.models import MetaFit, PoolingError, pool_inverse_variance, pool_mantel_haenszel, pool_peto
 from pipeline.stats.tau2 import TAU2_METHODS
 
-METHODS = ("FE", "MH", "PETO", *TAU2_METHODS)
+METHODS = (*FIXED_METHODS, *TAU2_METHODS)
 MEASURES = (*BINARY_MEASURES, *CONTINUOUS_MEASURES)
 
 
@@ -71,7 +72,7 @@ def meta_analysis(
     conv = get_convention(convention)
     if method not in METHODS:
         raise PoolingError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
-    if method in ("MH", "PETO"):
+    if method in COUNT_METHODS:
         if hksj:
             raise PoolingError(f"the HKSJ adjustment applies to inverse-variance models, not {method}")
         if not isinstance(data, BinaryData):

@@ -1,52 +1,21 @@
-"""Markdown tables and sentences of one outcome, from its typed result."""
+"""Markdown tables of one outcome, from its typed result (their texts come from :mod:`pipeline.present`)."""
 
 from __future__ import annotations
 
 from pipeline.present import numbers as fmt
+from pipeline.present.outcome_text import (
+    CHECK_WORDS,
+    arm_cell,
+    fit_effect,
+    model_label,
+    study_effect,
+    subgroup_test_sentence,
+)
 from pipeline.present.plain_language import model_words
 from pipeline.present.to_markdown import escape_markdown, markdown_table
-from pipeline.results.contract import Arm, Fit, FitSummary, OutcomeResult, SensitivityStep, StudyResult, to_display
+from pipeline.results.contract import FitSummary, OutcomeResult, SensitivityStep
+from pipeline.results.models import FIXED, MODELS, usual_random_model
 from pipeline.review.config import Labels
-
-CHECK_WORDS = {
-    "primary": "trial report",
-    "secondary": "secondary source",
-    "derived": "derived",
-    "unverified": "unverified",
-}
-
-
-def model_label(result: OutcomeResult, name: str) -> str:
-    """Row label of a pooled model, as in RevMan's 'Total (95% CI)' rows."""
-    models = result.models
-    if name == "fixed":
-        return f"Total, fixed ({models['fixed']})"
-    if name == "random_hksj_adhoc":
-        return f"Total, random ({models['random']}+HKSJ)"
-    if name == "random_hksj":
-        return f"Total, random ({models['random']}+HKSJ, untruncated)"
-    return f"Total, random ({models['random']})"
-
-
-def arm_cell(arm: Arm, binary: bool) -> str:
-    """Events/total, or mean (SD) N with * when estimated from a median."""
-    if binary:
-        return f"{arm.events}/{arm.n}"
-    star = "*" if arm.conversion else ""
-    return f"{fmt.number(arm.mean, 1)}{star} ({fmt.number(arm.sd, 1)}) {arm.n}"
-
-
-def study_effect(result: OutcomeResult, s: StudyResult, style: str = "brackets") -> str:
-    m = result.measure
-    return fmt.effect_ci(
-        to_display(m, s.yi), to_display(m, s.ci_lower), to_display(m, s.ci_upper), result.is_ratio, style
-    )
-
-
-def fit_effect(result: OutcomeResult, fit: Fit, style: str = "brackets") -> str:
-    if not isinstance(fit, FitSummary):
-        return "not estimable"
-    return fmt.effect_ci(fit.effect, *fit.effect_ci, ratio=result.is_ratio, style=style)
 
 
 def study_results_table(result: OutcomeResult, labels: Labels) -> str:
@@ -61,7 +30,7 @@ def study_results_table(result: OutcomeResult, labels: Labels) -> str:
             escape_markdown(labels.intervention): arm_cell(s.treatment, result.is_binary),
             escape_markdown(labels.comparator_title): arm_cell(s.control, result.is_binary),
             f"{result.measure} [95% CI]": study_effect(result, s),
-            "Weight fixed": fmt.weight(s.weights.get("fixed")),
+            "Weight fixed": fmt.weight(s.weights.get(FIXED)),
             "Weight headline": fmt.weight(s.weights.get(head)) if head else "—",
             "Source": CHECK_WORDS.get(s.check, escape_markdown(s.check)),
         }
@@ -116,7 +85,7 @@ def headline_note(result: OutcomeResult) -> str:
     parts = [f"The headline result is the {model_words(result, result.headline_model)} model."]
     if result.few_trials.applied:
         parts.append(result.few_trials.note)
-    elif result.headline_model == "random_hksj_adhoc":
+    elif MODELS[result.headline_model].truncate:
         parts.append(
             "The HKSJ interval is truncated so that it is never narrower than the z-based one "
             '(metafor test = "adhoc"); the untruncated row is what metafor\'s test = "knha" reports.'
@@ -146,7 +115,7 @@ def _steps_table(result: OutcomeResult, steps: list[SensitivityStep], first: str
 
 def sensitivity_tables(result: OutcomeResult) -> str:
     parts = []
-    model = model_words(result, result.headline_model or "fixed")
+    model = model_words(result, result.headline_model or FIXED)
     if len(result.leave_one_out) > 1:
         parts.append(
             f"**Leave-one-out** ({escape_markdown(model)}, refitted without each trial)\n\n"
@@ -185,12 +154,6 @@ def sensitivity_tables(result: OutcomeResult) -> str:
     return "\n\n".join(parts) if parts else "No sensitivity analysis: fewer than two trials."
 
 
-def subgroup_test_sentence(sg) -> str:
-    if sg.df == 0:
-        return "Test for subgroup differences: not computable (fewer than two subgroups with a pooled estimate)."
-    return f"Test for subgroup differences: Q = {fmt.number(sg.q_between)}, df = {sg.df}, {fmt.p_equals(sg.pvalue)}."
-
-
 def subgroup_one_liner(result: OutcomeResult) -> list[str]:
     """For the brief: one line per subgroup variable (the test and the subgroup estimates)."""
     lines = []
@@ -212,7 +175,7 @@ def sensitivity_one_liner(result: OutcomeResult) -> str:
     lo = min(estimates, key=lambda f: f.effect)
     hi = max(estimates, key=lambda f: f.effect)
     others = []
-    for name in ("fixed", "random_hksj_adhoc"):
+    for name in (FIXED, usual_random_model(hksj=True)):
         fit = result.fits.get(name)
         if name != result.headline_model and isinstance(fit, FitSummary):
             others.append(f"{model_label(result, name).replace('Total, ', '')} {fit_effect(result, fit, 'to')}")

@@ -7,8 +7,8 @@ from collections import Counter
 
 from pipeline.inputs.load import ReviewData
 from pipeline.present import numbers as fmt
+from pipeline.present.outcome_text import CHECK_WORDS
 from pipeline.present.to_markdown import escape_html, escape_markdown, markdown_table
-from pipeline.tables.outcome_tables import CHECK_WORDS
 
 NOT_ASSESSED = "Not assessed: this review has no {what} ({file})."
 

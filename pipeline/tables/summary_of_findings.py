@@ -7,6 +7,7 @@ from pipeline.grade.certainty import DOMAINS, SofRow
 from pipeline.present import numbers as fmt
 from pipeline.present.to_markdown import escape_markdown, markdown_table
 from pipeline.review.config import Labels
+from pipeline.stats.measures import measure
 
 CERTAINTY_SYMBOLS = {"high": "⊕⊕⊕⊕ High", "moderate": "⊕⊕⊕◯ Moderate", "low": "⊕⊕◯◯ Low", "very low": "⊕◯◯◯ Very low"}
 CERTAINTY_WORDS = {"high": "High", "moderate": "Moderate", "low": "Low", "very low": "Very low"}
@@ -38,17 +39,18 @@ def absolute_cells(row: SofRow) -> tuple[str, str, str]:
             f"{fmt.per_1000(row.corresponding_per_1000)} per 1000 ({fmt.per_1000(lo)} to {fmt.per_1000(hi)})",
             f"{_fewer_more(row.difference_per_1000 or 0)} per 1000 (from {_fewer_more(dlo)} to {_fewer_more(dhi)})",
         )
-    if row.effect is not None and row.measure in ("MD", "SMD"):
+    info = measure(row.measure)
+    if row.effect is not None and not info.ratio and "continuous" in info.outcome_types:
         unit = f" {escape_markdown(row.unit)}" if row.unit else ""
         assumed = "—" if row.assumed_mean is None else f"mean {fmt.number(row.assumed_mean, 1)}{unit}"
         return assumed, "—", f"{row.measure} {fmt.effect_ci(row.effect, row.ci_lower, row.ci_upper, False, 'to')}"
-    if row.effect is not None and row.measure == "RD":
-        return "—", "—", f"RD {fmt.effect_ci(row.effect, row.ci_lower, row.ci_upper, False, 'to')}"
+    if row.effect is not None and not info.ratio:
+        return "—", "—", f"{row.measure} {fmt.effect_ci(row.effect, row.ci_lower, row.ci_upper, False, 'to')}"
     return "—", "—", "—"
 
 
 def relative_cell(row: SofRow) -> str:
-    if row.effect is None or row.measure in ("MD", "SMD", "RD"):
+    if row.effect is None or not measure(row.measure).ratio:
         return "—"
     return f"{row.measure} {fmt.effect_ci(row.effect, row.ci_lower, row.ci_upper, True, 'to')}"
 

@@ -18,7 +18,8 @@ from pipeline.grade.certainty import SofRow, summary_row
 from pipeline.inputs.load import ReviewData, read_review_json
 from pipeline.present import numbers as fmt
 from pipeline.present.alt_text import forest_alt_text
-from pipeline.present.plain_language import evidence_summary, pooled_sentence
+from pipeline.present.paging import ROWS_PER_PAGE, pages
+from pipeline.present.plain_language import evidence_summary, pooled_sentence, summary_statement
 from pipeline.present.to_markdown import escape_markdown, markdown_table
 from pipeline.results.contract import OutcomeResult
 from pipeline.results.load import load_index, load_outcome
@@ -33,6 +34,10 @@ def sof_rows(data: ReviewData, results: dict[str, OutcomeResult]) -> list[SofRow
     c = data.config
     graded = data.has_table("grade")
     rows = []
+
+    def worded(row: SofRow, result: OutcomeResult) -> SofRow:
+        return dataclasses.replace(row, statement=summary_statement(row.certainty, result, c.labels))
+
     for key in c.sof_outcomes:
         result = results[key]
         rows.append(
@@ -41,11 +46,11 @@ def sof_rows(data: ReviewData, results: dict[str, OutcomeResult]) -> list[SofRow
                 data.grade_judgements(key),
                 data.overall_risk_of_bias(key),
                 c.grade,
-                c.labels,
                 c.summary_of_findings.assumed_risk.get(key),
                 graded=graded,
             )
         )
+        rows[-1] = worded(rows[-1], result)
         if result.randomised is not None and result.randomised.k > 0:
             own = data.grade_judgements(f"{key}_randomised")
             rows.append(
@@ -54,12 +59,12 @@ def sof_rows(data: ReviewData, results: dict[str, OutcomeResult]) -> list[SofRow
                     own,
                     data.overall_risk_of_bias(key),
                     c.grade,
-                    c.labels,
                     c.summary_of_findings.assumed_risk.get(key),
                     randomised_only=True,
                     graded=graded and bool(own),
                 )
             )
+            rows[-1] = worded(rows[-1], result.randomised)
     return rows
 
 
@@ -83,7 +88,7 @@ def outcome_fragments(result: OutcomeResult, level: str | None, data: ReviewData
         "label": result.outcome.label,
         "timepoint": result.outcome.timepoint_label,
         "k": result.k,
-        "pages": len(forest_pages(result.k)) if result.k > ROWS_PER_PAGE else 1,
+        "pages": len(pages(result.k)) if result.k > ROWS_PER_PAGE else 1,
         "subgroups": [[sg.column, sg.title] for sg in result.subgroups] if result.k > 1 else [],
     }
     return {
@@ -101,12 +106,7 @@ def outcome_fragments(result: OutcomeResult, level: str | None, data: ReviewData
     }
 
 
-ROWS_PER_PAGE = 40  # as pipeline.figures.forest (kept here without importing matplotlib)
 PRINT_ROWS = 25
-
-
-def forest_pages(k: int) -> list[tuple[int, int]]:
-    return [(i, min(i + ROWS_PER_PAGE, k)) for i in range(0, k, ROWS_PER_PAGE)]
 
 
 def brief_forest(result: OutcomeResult | None, data: ReviewData) -> str:
