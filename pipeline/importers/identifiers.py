@@ -32,12 +32,14 @@ def normal_pmid(text: str) -> str:
 
 
 def registration_ids(text: str) -> tuple[str, ...]:
-    """Every trial registration number in ``text``, upper case, spaces and 'EudraCT No' dropped."""
+    """Every trial registration number in ``text`` as written, without spaces, 'EudraCT No' or the EUCTR prefix."""
     found: list[str] = []
     for pattern in REGISTRATION_PATTERNS:
         for match in pattern.finditer(text or ""):
-            value = re.sub(r"^(EUDRACT\s*(NO\.?|NUMBER)?:?\s*)", "", match.group(0).upper()).replace(" ", "")
-            value = value.removeprefix("EUCTR")[:14] if value.startswith("EUCTR") else value
-            if value not in found:
+            value = re.sub(r"^(EUDRACT\s*(NO\.?|NUMBER)?:?\s*)", "", match.group(0), flags=re.IGNORECASE).replace(
+                " ", ""
+            )
+            value = value[5:19] if value.upper().startswith("EUCTR") else value
+            if value.upper() not in (f.upper() for f in found):
                 found.append(value)
     return tuple(found)

@@ -78,13 +78,12 @@ class ScreeningRecord:
 
 
 def _surname(authors: str) -> str:
-    first = re.split(r";| and |\n", authors.strip(), maxsplit=1)[0].strip()
-    if "," in first:
-        return first.split(",")[0].strip()
+    """First author's surname: ``Alvarez, Maria J.``, ``Alvarez MJ, Chen L`` and ``Alvarez M.J. and Chen L.`` -> ``Alvarez``."""
+    first = re.split(r";| and |\n", authors.strip(), maxsplit=1)[0].split(",")[0].strip()
     parts = first.split()
-    if len(parts) > 1 and re.fullmatch(r"[A-Z][A-Z.\-]*", parts[-1]):  # "Smith JA", "Vilarino G.T."
-        return " ".join(parts[:-1])
-    return parts[-1] if parts else ""
+    while len(parts) > 1 and re.fullmatch(r"[A-Z][A-Z.\-]*", parts[-1]):
+        parts.pop()
+    return " ".join(parts)
 
 
 def _year(text: str) -> str:
@@ -238,7 +237,7 @@ class Deduplicator:
     @staticmethod
     def keys(doi: str, pmid: str, registrations: tuple[str, ...]) -> list[str]:
         return [k for k in (f"doi:{doi}" if doi else "", f"pmid:{pmid}" if pmid else "") if k] + [
-            f"registration:{r}" for r in registrations
+            f"registration:{r.upper()}" for r in registrations
         ]
 
     def claim(self, record_id: str, keys: list[str]) -> tuple[str, str]:
