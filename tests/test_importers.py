@@ -272,6 +272,20 @@ def test_generic_inverse_variance_outcome_writes_yi_sei(tmp_path):
     assert "CMP-001.02" in report and "O-E" in report  # the IPD outcome is listed, not dropped
 
 
+def test_generic_ratio_stored_on_natural_scale_is_logged_and_reported(tmp_path):
+    """exp(ln 0.8 -/+ 1.96 x 0.1) = 0.6576 to 0.9732: the stored CI shows EFFECT_SIZE 0.8 is a hazard ratio, not ln HR."""
+    body = GENERIC.replace(
+        'EFFECT_SIZE="-0.223" SE="0.1"', 'EFFECT_SIZE="0.8" SE="0.1" CI_START="0.6576" CI_END="0.9732"'
+    )
+    (tmp_path / "n.rm5").write_bytes(_rm5(body))
+    report = import_revman(tmp_path / "n.rm5", tmp_path / "out")
+    rows = _rows(tmp_path / "out", "outcomes.csv")
+    assert float(rows[0]["yi"]) == pytest.approx(math.log(0.8), rel=1e-12) and rows[1]["yi"] == "-0.105"
+    assert any("natural scale" in line for line in report.attention)
+    derived = [p for p in _rows(tmp_path / "out", "provenance.csv") if p["field"] == "yi" and p["check"] == "derived"]
+    assert len(derived) == 1 and derived[0]["value"] == rows[0]["yi"]
+
+
 def test_study_split_across_subgroups_becomes_one_outcome_per_subgroup(tmp_path):
     row = '<DICH_DATA STUDY_ID="STD-{s}" EVENTS_1="{a}" TOTAL_1="20" EVENTS_2="5" TOTAL_2="20"/>'
     body = f"""\

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 from pipeline.importers.identifiers import registration_ids
 from pipeline.importers.measures import fixed_method, is_ratio, measure_name
@@ -239,15 +240,40 @@ def _quote(row: DataRow, names: tuple[str, ...]) -> str:
     return f'{row.kind}_DATA STUDY_ID="{row.study_rm_id}" {shown}'
 
 
+def _stored_on_natural_scale(estimate: float, se: float, lower: float, upper: float, level: float) -> bool:
+    """True when the CI RevMan stored fits ``ln(EFFECT_SIZE) +/- z SE`` and not ``EFFECT_SIZE +/- z SE`` (log scale)."""
+    if estimate <= 0 or lower <= 0 or upper <= lower:
+        return False
+    z = Z_95 if level == 95 else float(NormalDist().inv_cdf(0.5 + level / 200))
+    as_log = math.isclose(math.exp(estimate - z * se), lower, rel_tol=1e-3)
+    as_natural = math.isclose(math.exp(math.log(estimate) - z * se), lower, rel_tol=1e-3)
+    return as_natural and not as_log
+
+
 def _generic_values(planned: PlannedOutcome, row: DataRow, report: ImportReport) -> dict[str, str]:
-    """yi/sei from IV_DATA: RevMan stores EFFECT_SIZE and SE on the log scale when LOG_DATA="YES"."""
+    """yi/sei from IV_DATA: RevMan stores EFFECT_SIZE and SE on the log scale when LOG_DATA="YES".
+
+    For a ratio measure whose stored CI shows EFFECT_SIZE is on the natural scale, yi = ln(EFFECT_SIZE)
+    (reported, and marked derived in provenance)."""
     attrs = row.attributes
     estimate, se = _clean_number(attrs.get("EFFECT_SIZE", "")), _clean_number(attrs.get("SE", ""))
-    if estimate and se and float(se) > 0:
-        return {"yi": estimate, "sei": se}
     lower, upper = _clean_number(attrs.get("CI_START", "")), _clean_number(attrs.get("CI_END", ""))
+    level = planned.source.settings.get("CI_STUDY", "95") or "95"
+    if estimate and se and float(se) > 0:
+        ratio = planned_settings(planned)["ratio"]
+        if (
+            ratio
+            and lower
+            and upper
+            and _stored_on_natural_scale(float(estimate), float(se), float(lower), float(upper), float(level))
+        ):
+            report.attention.append(
+                f"{planned.source.rm_id} line {row.line}: EFFECT_SIZE {estimate} is on the natural scale (its stored CI "
+                f"says so), so yi = ln({estimate})"
+            )
+            return {"yi": repr(math.log(float(estimate))), "sei": se}
+        return {"yi": estimate, "sei": se}
     if estimate and lower and upper and float(upper) > float(lower):
-        level = planned.source.settings.get("CI_STUDY", "95") or "95"
         return {"estimate": estimate, "ci_lower": lower, "ci_upper": upper, "ci_level": level}
     report.attention.append(
         f"{planned.source.rm_id} line {row.line}: {decode_xml_name(row.study_rm_id)} has no usable estimate and SE "
@@ -285,12 +311,14 @@ def _outcome_rows(review: RevManReview, tables: RevManTables, report: ImportRepo
             }  # fmt: skip
             tables.outcomes.append(line)
             locator = f"{outcome.rm_id} {outcome.name[:150]} / {row.kind}_DATA {row.study_rm_id}"
+            derived = values.get("yi", "") not in ("", _clean_number(row.attributes.get("EFFECT_SIZE", "")))
             for fld, value in values.items():
                 if value and fld != "ci_level":
                     tables.provenance.append({
                         "study_id": sid, "outcome": planned.key, "timepoint_days": "", "field": fld, "value": value,
                         "source": review.source[:400], "locator": locator[:300], "quote": _quote(row, names)[:4000],
-                        "check": "secondary", "note": "",
+                        "check": "derived" if derived and fld == "yi" else "secondary",
+                        "note": "yi = ln(EFFECT_SIZE): RevMan stored this ratio on the natural scale" if derived and fld == "yi" else "",
                     })  # fmt: skip
     report.summary.append(f"{len(tables.outcomes)} outcome rows in {len(tables.planned)} outcomes -> outcomes.csv")
     report.summary.append(f"{len(tables.provenance)} values with their RevMan source -> provenance.csv")
