@@ -280,6 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("second")
     p.add_argument("--out", help="write the comparison as CSV")
     p.set_defaults(func=_cmd_extraction)
+
+    from pipeline.importers import register as add_import_commands
+
+    add_import_commands(sub)
     return parser
 
 

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.build_error import BuildError
+from pipeline.build_system.errors import BuildError
 from pipeline.inputs.problems import ValidationError
 
 

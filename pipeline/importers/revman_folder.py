@@ -15,7 +15,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from pipeline.build_error import BuildError
+from pipeline.build_system.errors import BuildError
 from pipeline.importers.report import ImportReport
 from pipeline.importers.revman import RevManReview, read_revman
 from pipeline.importers.revman_tables import PlannedOutcome, RevManTables, build_tables, planned_settings

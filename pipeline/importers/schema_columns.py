@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-SCAFFOLD_SCHEMA_DIR = Path(__file__).resolve().parent.parent / "scaffold_files" / "schema"
+SCAFFOLD_SCHEMA_DIR = Path(__file__).resolve().parent.parent / "commands" / "scaffold_files" / "schema"
 
 GENERIC_OUTCOME_FIELDS = (
     {"name": "yi", "type": "number", "description": "Generic inverse-variance rows: the estimate, log scale for ratio measures"},

@@ -26,7 +26,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.build_error import BuildError
+from pipeline.build_system.errors import BuildError
 from pipeline.importers.identifiers import normal_doi, normal_pmid, registration_ids
 from pipeline.importers.naming import ascii_words
 from pipeline.importers.report import ImportReport
