@@ -145,7 +145,7 @@ def test_one_number_edit_reruns_only_what_it_touches(tmp_path):
     [
         ("pipeline/figures/forest.py", {"figures"}, {"validate", "analyse", "tables"}),
         ("pipeline/stats/tau2.py", {"analyse"}, {"validate"}),
-        ("pipeline/tables/methods_text.py", {"tables"}, {"validate", "analyse", "figures"}),
+        ("pipeline/present/methods_text.py", {"tables"}, {"validate", "analyse", "figures"}),
         ("pipeline/render/execute.py", {"render"}, {"validate", "analyse", "figures", "tables"}),
     ],
 )

@@ -225,4 +225,4 @@ def test_brief_is_readable_at_print_size(built):
     brief_source = (ROOT / "pipeline" / "render" / "templates" / "brief.typ").read_text(encoding="utf-8")
     assert "#set par(justify: false)" in brief_source and "#set text(hyphenate: false)" in brief_source
     sof = (built / "build" / "tables" / "sof_brief.md").read_text(encoding="utf-8")
-    assert re.search(r"RR\u00a0\d\.\d\d\u00a0\(\d", sof), "intervals are joined by non-breaking spaces"
+    assert re.search(r"RR\u00a0\d\.\d\d\u00a0\\?\(\d", sof), "intervals are joined by non-breaking spaces"

@@ -8,13 +8,11 @@ edition, it shows what that edition changed compared with the one before.
 
 from __future__ import annotations
 
-import html
 import json
 import shutil
 import time
 from datetime import date
 from pathlib import Path
-from xml.sax.saxutils import escape as xml_escape
 
 from pipeline.build_system.output_files import write_if_changed
 from pipeline.editions import report
@@ -22,26 +20,37 @@ from pipeline.editions.diff import compute_diff
 from pipeline.editions.numbers import current_state
 from pipeline.editions.state import ReviewState, list_editions, load_edition
 from pipeline.inputs.load import ReviewData, read_review_json
-from pipeline.present.to_markdown import escape_markdown
+from pipeline.present import to_html, to_xml
+from pipeline.present.to_markdown import Markdown, bullets, code, join, md, text
 
 
-def _e(text: object) -> str:
-    return escape_markdown(text)
-
-
-def edition_line(data: ReviewData, last: ReviewState | None, current_is_last: bool) -> str:
-    version = f"data version `{data.data_hash[:12]}`"
-    trials = f"{len(data.studies)} trials"
+def edition_line(data: ReviewData, last: ReviewState | None, current_is_last: bool) -> Markdown:
+    version, trials = data.data_hash[:12], f"{len(data.studies)} trials"
     if last is None:
-        return f"*No edition published yet (working version) · {version} · {trials}*"
+        return md("*No edition published yet (working version) · data version {} · {}*", code(version), trials)
     if current_is_last:
-        return f"*Edition {last.number:03d} of {_e(last.date)} · last search {_e(last.search_date or 'not recorded')} · {version} · {trials}*"
-    return f"*Working version after edition {last.number:03d} of {_e(last.date)} (not yet published as an edition) · {version} · {trials}*"
+        return md(
+            "*Edition {:03d} of {} · last search {} · data version {} · {}*",
+            last.number,
+            last.date,
+            last.search_date or "not recorded",
+            code(version),
+            trials,
+        )
+    return md(
+        "*Working version after edition {:03d} of {} (not yet published as an edition) · data version {} · {}*",
+        last.number,
+        last.date,
+        code(version),
+        trials,
+    )
 
 
-def editions_list(states: list[ReviewState], manifests: list[dict]) -> str:
+def editions_list(states: list[ReviewState], manifests: list[dict]) -> Markdown:
     if not states:
-        return 'No edition has been published yet. `make edition NOTE="..."` freezes the current build as edition 001.'
+        return text(
+            'No edition has been published yet. make edition NOTE="..." freezes the current build as edition 001.'
+        )
     blocks = []
     for state, m in reversed(list(zip(states, manifests, strict=True))):
         numbers = "; ".join(
@@ -49,65 +58,82 @@ def editions_list(states: list[ReviewState], manifests: list[dict]) -> str:
         )
         n = f"{state.number:03d}"
         blocks.append(
-            f"### Edition {n}, {_e(state.date)}\n\n{_e(m['note'])}\n\n"
-            f"- Key numbers: {_e(numbers or 'no pooled critical outcome')}\n"
-            f"- [Brief (PDF)](editions/{n}/brief.pdf) · [Data and results](editions/{n}/) · last search {_e(state.search_date or 'not recorded')} · data version `{_e(state.data_hash[:12])}`\n"
-            f"- How to cite: {_e(m['citation'])}"
+            md(
+                "### Edition {n}, {date}\n\n{note}\n\n- Key numbers: {numbers}\n"
+                "- [Brief (PDF)](editions/{n}/brief.pdf) · [Data and results](editions/{n}/) · last search {search} · "
+                "data version {version}\n- How to cite: {citation}",
+                n=Markdown(n),
+                date=state.date,
+                note=m["note"],
+                numbers=numbers or "no pooled critical outcome",
+                search=state.search_date or "not recorded",
+                version=code(state.data_hash[:12]),
+                citation=m["citation"],
+            )
         )
-    return "\n\n".join(blocks)
+    return join("\n\n", blocks)
 
 
 def atom_feed(title: str, url: str, states: list[ReviewState], manifests: list[dict]) -> str:
-    """Atom 1.0 (RFC 4287), one entry per edition, newest first."""
+    """Atom 1.0 (RFC 4287), one entry per edition, newest first (through the XML writer)."""
+    el = to_xml.element
     base = url.rstrip("/")
     feed_id = base + "/feed.xml" if base else "urn:living-review:" + title.replace(" ", "-").lower()
     updated = max((m["date"] for m in manifests), default=date.today().isoformat())
     entries = []
     for state, m in reversed(list(zip(states, manifests, strict=True))):
         n = f"{state.number:03d}"
-        link = f"{base}/editions/{n}/" if base else f"editions/{n}/"
         summary = (
             m["note"]
             + " Key numbers: "
             + "; ".join(f"{o.label} {o.estimate_text()}" for o in state.outcomes.values() if o.pooled and o.critical)
         )
         entries.append(
-            "  <entry>\n"
-            f"    <title>{xml_escape('Edition ' + n + ': ' + m['note'])}</title>\n"
-            f"    <id>{xml_escape(feed_id + '#edition-' + n)}</id>\n"
-            f'    <link rel="alternate" href="{xml_escape(link)}"/>\n'
-            f"    <updated>{m['date']}T00:00:00Z</updated>\n"
-            f"    <summary>{xml_escape(summary)}</summary>\n"
-            "  </entry>\n"
+            el(
+                "entry",
+                el("title", f"Edition {n}: {m['note']}"),
+                el("id", f"{feed_id}#edition-{n}"),
+                el("link", rel="alternate", href=f"{base}/editions/{n}/" if base else f"editions/{n}/"),
+                el("updated", f"{m['date']}T00:00:00Z"),
+                el("summary", summary),
+            )
         )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n'
-        '<feed xmlns="http://www.w3.org/2005/Atom">\n'
-        f"  <title>{xml_escape(title)}: editions</title>\n"
-        f"  <id>{xml_escape(feed_id)}</id>\n"
-        f"  <updated>{updated}T00:00:00Z</updated>\n"
-        f'  <link rel="self" href="{xml_escape(base + "/feed.xml" if base else "feed.xml")}"/>\n'
-        "  <author><name>" + xml_escape(title) + " team</name></author>\n" + "".join(entries) + "</feed>\n"
+    feed = el(
+        "feed",
+        el("title", f"{title}: editions"),
+        el("id", feed_id),
+        el("updated", f"{updated}T00:00:00Z"),
+        el("link", rel="self", href=base + "/feed.xml" if base else "feed.xml"),
+        el("author", el("name", f"{title} team")),
+        *entries,
+        xmlns="http://www.w3.org/2005/Atom",
     )
+    return to_xml.document(feed)
 
 
 def permalink_page(title: str, m: dict, files: list[str]) -> str:
-    items = "\n".join(f'<li><a href="{html.escape(f)}">{html.escape(f)}</a></li>' for f in files)
-    return (
+    h = to_html.html
+    items = to_html.join("\n", (h('<li><a href="{0}">{0}</a></li>', f) for f in files))
+    return h(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Edition {m['number']:03d}: {html.escape(title)}</title>"
+        "<title>Edition {number}: {title}</title>"
         '<link rel="stylesheet" href="../../style.css"></head><body><main>'
-        f"<h1>{html.escape(title)}: edition {m['number']:03d}</h1>"
-        f"<p>{html.escape(m['date'])}: {html.escape(m['note'])}</p>"
-        f"<p><strong>How to cite:</strong> {html.escape(m['citation'])}</p>"
-        f"<p>Last search {html.escape(str(m.get('last_search') or 'not recorded'))} · git commit <code>{html.escape(m['commit'][:12])}</code>"
-        f" · data version <code>{html.escape(m['data_hash'][:12])}</code>"
-        + (" · built from uncommitted data (--allow-dirty)" if m.get("data_dirty") else "")
-        + "</p>"
-        f'<p><a href="brief.pdf">The brief of this edition (PDF)</a> · <a href="manifest.json">manifest</a> · '
+        "<h1>{title}: edition {number}</h1><p>{date}: {note}</p><p><strong>How to cite:</strong> {citation}</p>"
+        "<p>Last search {search} · git commit <code>{commit}</code> · data version <code>{version}</code>{dirty}</p>"
+        '<p><a href="brief.pdf">The brief of this edition (PDF)</a> · <a href="manifest.json">manifest</a> · '
         '<a href="../../editions.html">all editions</a></p>'
-        f"<h2>Frozen data and results</h2><ul>{items}</ul></main></body></html>\n"
+        "<h2>Frozen data and results</h2><ul>{items}</ul></main></body></html>\n",
+        number=f"{m['number']:03d}",
+        title=title,
+        date=m["date"],
+        note=m["note"],
+        citation=m["citation"],
+        search=str(m.get("last_search") or "not recorded"),
+        commit=m["commit"][:12],
+        version=m["data_hash"][:12],
+        dirty=" · built from uncommitted data (--allow-dirty)" if m.get("data_dirty") else "",
+        items=items,
     )
 
 
@@ -123,17 +149,19 @@ def write_changes(review_json: Path, results_dir: Path, tables_dir: Path, editio
     current_is_last = last is not None and last.data_hash == data.data_hash
     frags: dict[str, str] = {}
     if last is None:
-        frags["whats_new_box.md"] = (
+        frags["whats_new_box.md"] = Markdown(
             "::: {.whats-new}\n**What's new.** No edition has been published yet: this is the working version.\n:::"
         )
-        frags["whats_new_full.md"] = "No edition has been published yet, so there is nothing to compare with."
-        frags["brief_whats_new.md"] = ""
+        frags["whats_new_full.md"] = text("No edition has been published yet, so there is nothing to compare with.")
+        frags["brief_whats_new.md"] = text("")
     elif current_is_last and len(states) < 2:
-        frags["whats_new_box.md"] = (
-            f"::: {{.whats-new}}\n**What's new.** Edition {last.number:03d} ({_e(last.date)}) is the first edition: nothing to compare with.\n:::"
+        frags["whats_new_box.md"] = md(
+            "::: {{.whats-new}}\n**What's new.** Edition {:03d} ({}) is the first edition: nothing to compare with.\n:::",
+            last.number,
+            last.date,
         )
-        frags["whats_new_full.md"] = f"Edition {last.number:03d} is the first edition: nothing to compare with."
-        frags["brief_whats_new.md"] = f"*What's new:* edition {last.number:03d} is the first edition."
+        frags["whats_new_full.md"] = text(f"Edition {last.number:03d} is the first edition: nothing to compare with.")
+        frags["brief_whats_new.md"] = md("*What's new:* edition {:03d} is the first edition.", last.number)
     else:
         old, new = (states[-2], states[-1]) if current_is_last else (last, current)
         d = compute_diff(old, new)
@@ -153,9 +181,7 @@ def write_changes(review_json: Path, results_dir: Path, tables_dir: Path, editio
         if fixed
         else "Protocol settings changed between editions."
     )
-    frags["methods_changes.md"] = (
-        _e(intro) + "\n\n" + ("\n".join("- " + _e(m) for m in methods) if methods else "None so far.")
-    )
+    frags["methods_changes.md"] = md("{}\n\n{}", intro, bullets(methods) if methods else text("None so far."))
     info = {
         "edition": last.number if (last and current_is_last) else None,
         "last_edition": last.number if last else None,

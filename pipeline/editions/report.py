@@ -1,13 +1,9 @@
-"""A diff as Markdown: the "What's new" box, the full page, and the brief's one line."""
+"""A diff as Markdown: the "What's new" box, the full page, and the brief's one line (through the Markdown writer)."""
 
 from __future__ import annotations
 
 from pipeline.editions.diff import Diff, _fmt
-from pipeline.present.to_markdown import escape_markdown, markdown_table
-
-
-def _e(text: object) -> str:
-    return escape_markdown(text)
+from pipeline.present.to_markdown import Markdown, bullets, join, md, table, text
 
 
 def counts_line(d: Diff) -> str:
@@ -41,41 +37,51 @@ def conclusions_lines(d: Diff) -> list[str]:
     return lines
 
 
-def header(d: Diff) -> str:
-    search = d.new.search_date or "not recorded"
-    return (
-        f"**{_e(d.new.label.capitalize())}** ({_e(d.new.date)}; last search {_e(search)}) compared with "
-        f"{_e(d.old.label)} ({_e(d.old.date)}): {_e(counts_line(d))}."
+def header(d: Diff) -> Markdown:
+    return md(
+        "**{}** ({}; last search {}) compared with {} ({}): {}.",
+        d.new.label.capitalize(),
+        d.new.date,
+        d.new.search_date or "not recorded",
+        d.old.label,
+        d.old.date,
+        counts_line(d),
     )
 
 
-def box(d: Diff) -> str:
+def box(d: Diff) -> Markdown:
     """The overview's "What's new" box (it says so when nothing changed)."""
     if d.nothing_changed:
-        body = f"Nothing changed since {_e(d.old.label)} ({_e(d.old.date)}): same trials, data, methods and results."
-        return f"::: {{.whats-new}}\n**What's new.** {body}\n:::"
-    lines = [header(d), "", "- " + _e(verdict_line(d))]
-    lines += ["- " + _e(x) for x in conclusions_lines(d) if not x.endswith("unchanged.")]
+        body = md("Nothing changed since {} ({}): same trials, data, methods and results.", d.old.label, d.old.date)
+        return md("::: {{.whats-new}}\n**What's new.** {}\n:::", body)
+    items: list[object] = [verdict_line(d), *(x for x in conclusions_lines(d) if not x.endswith("unchanged."))]
     if d.methods_changes:
-        lines.append(f"- {len(d.methods_changes)} methods change(s): see [What's new](whats-new.html).")
+        items.append(md("{} methods change(s): see [What's new](whats-new.html).", len(d.methods_changes)))
     if d.adverse_event_signals:
-        lines.append("- New adverse-event signal: " + _e("; ".join(d.adverse_event_signals)))
-    lines.append("\nThe full list of changes is on [What's new](whats-new.html).")
-    return "::: {.whats-new}\n**What's new.** " + "\n".join(lines) + "\n:::"
+        items.append("New adverse-event signal: " + "; ".join(d.adverse_event_signals))
+    return md(
+        "::: {{.whats-new}}\n**What's new.** {}\n\n{}\n\nThe full list of changes is on [What's new](whats-new.html).\n:::",
+        header(d),
+        bullets(items),
+    )
 
 
-def brief_line(d: Diff) -> str:
+def brief_line(d: Diff) -> Markdown:
     if d.nothing_changed:
-        return f"*What's new:* nothing since {_e(d.old.label)} ({_e(d.old.date)})."
+        return md("*What's new:* nothing since {} ({}).", d.old.label, d.old.date)
     changed = [o.label for o in d.outcomes if [f for f in o.flags if f != "estimate updated"]]
     conclusions = f"conclusions changed for {', '.join(changed)}" if changed else "no conclusion changed"
-    return f"*What's new since {_e(d.old.label)}:* {_e(counts_line(d))}; {_e(conclusions)}. {_e(verdict_line(d))}"
+    return md("*What's new since {}:* {}; {}. {}", d.old.label, counts_line(d), conclusions, verdict_line(d))
 
 
-def full(d: Diff) -> str:
+def _sentence(lead: str, items: list[str]) -> Markdown:
+    return text(lead + "; ".join(items) + ".")
+
+
+def full(d: Diff) -> Markdown:
     """The What's new page: everything that changed, computed."""
-    parts = [header(d), "", f"**{_e(verdict_line(d))}**", "", "## Conclusions per outcome", ""]
-    parts += ["- " + _e(x) for x in conclusions_lines(d)]
+    parts: list[Markdown] = [header(d), md("**{}**", verdict_line(d)), Markdown("## Conclusions per outcome")]
+    parts.append(bullets(conclusions_lines(d)))
     rows = []
     for o in d.outcomes:
         b, a = o.before, o.after
@@ -89,50 +95,37 @@ def full(d: Diff) -> str:
                 "Flags": "; ".join(o.flags) or "none",
             }
         )
-    parts += ["", markdown_table(rows) if rows else "No outcome."]
-    parts += ["", "## New evidence", ""]
-    parts.append(_e(counts_line(d).capitalize() + "."))
+    parts += [
+        table(rows) if rows else text("No outcome."),
+        Markdown("## New evidence"),
+        text(counts_line(d).capitalize() + "."),
+    ]
     if d.trials_added:
-        parts += ["", "Trials added: " + _e(", ".join(d.trials_added)) + "."]
+        parts.append(_sentence("Trials added: ", [", ".join(d.trials_added)]))
     if d.trials_removed:
-        parts += ["", "Trials removed: " + _e(", ".join(d.trials_removed)) + "."]
+        parts.append(_sentence("Trials removed: ", [", ".join(d.trials_removed)]))
     if d.rows_added:
-        parts += [
-            "",
-            "New result rows for trials already included: " + _e("; ".join(" / ".join(k) for k in d.rows_added)) + ".",
-        ]
+        parts.append(_sentence("New result rows for trials already included: ", [" / ".join(k) for k in d.rows_added]))
     if d.rows_removed:
-        parts += ["", "Result rows removed: " + _e("; ".join(" / ".join(k) for k in d.rows_removed)) + "."]
-    parts += ["", "## Corrections to trials already included", ""]
-    if d.corrections:
-        parts.append(
-            markdown_table(
-                [
-                    {
-                        "Table": c.table,
-                        "Row": " / ".join(c.key),
-                        "Field": c.column,
-                        "Old": c.old,
-                        "New": c.new,
-                        "Note of the new row": c.note,
-                    }
-                    for c in d.corrections
-                ]
-            )
-        )
-    else:
-        parts.append("None.")
+        parts.append(_sentence("Result rows removed: ", [" / ".join(k) for k in d.rows_removed]))
+    parts.append(Markdown("## Corrections to trials already included"))
+    corrections = [
+        {
+            "Table": c.table,
+            "Row": " / ".join(c.key),
+            "Field": c.column,
+            "Old": c.old,
+            "New": c.new,
+            "Note of the new row": c.note,
+        }
+        for c in d.corrections
+    ]
+    parts.append(table(corrections) if corrections else text("None."))
     if d.screening_changed:
-        parts += [
-            "",
-            "Screening decisions changed: "
-            + _e("; ".join(f"{c.key[0]} {c.old} to {c.new}" for c in d.screening_changed))
-            + ".",
-        ]
-    parts += ["", "## Methods changes", ""]
-    parts += ["- " + _e(m) for m in d.methods_changes] if d.methods_changes else ["None."]
-    parts += ["", "## Adverse-event signals", ""]
-    parts += (
-        ["- " + _e(s) for s in d.adverse_event_signals] if d.adverse_event_signals else ["No new adverse-event signal."]
-    )
-    return "\n".join(parts)
+        parts.append(
+            _sentence("Screening decisions changed: ", [f"{c.key[0]} {c.old} to {c.new}" for c in d.screening_changed])
+        )
+    parts += [Markdown("## Methods changes"), bullets(d.methods_changes) if d.methods_changes else text("None.")]
+    parts.append(Markdown("## Adverse-event signals"))
+    parts.append(bullets(d.adverse_event_signals) if d.adverse_event_signals else text("No new adverse-event signal."))
+    return join("\n\n", parts)

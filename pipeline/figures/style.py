@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.rcParams["svg.hashsalt"] = "living-review"  # no random ids: the same figure gives the same bytes
-matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: searchable, accessible, smaller
+from pipeline.present.to_svg import SVG_SETTINGS, figure_text, svg_document
+
+matplotlib.rcParams.update(SVG_SETTINGS)
 matplotlib.rcParams["font.family"] = "DejaVu Sans"
 matplotlib.rcParams["axes.unicode_minus"] = True
 
@@ -63,13 +63,12 @@ def legend_text(tool: str | None = None) -> str:
 
 
 def svg_bytes(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
-    return buf.getvalue()
+    return svg_document(fig)
 
 
 def shorten(text: str, limit: int) -> str:
-    text = " ".join(str(text).split())
+    """A label from the data, drawable (:func:`pipeline.present.to_svg.figure_text`) and at most ``limit`` long."""
+    text = figure_text(text)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

@@ -12,7 +12,11 @@ import json
 import os
 from pathlib import Path
 
-from IPython.display import Markdown, display
+from IPython.display import Markdown as _Rendered
+from IPython.display import display
+
+from pipeline.present.plain_language import lower_first
+from pipeline.present.to_markdown import Markdown, code, figure, link, md, table, text
 
 READS: dict[str, str] = {}  # build-relative path -> sha256 of its bytes, or "absent"
 OPENED: set[str] = set()  # build-relative paths opened by any code of the page (audit hook)
@@ -34,8 +38,9 @@ def _read(relative: str) -> str | None:
     return data.decode("utf-8")
 
 
-def _attr(text: str) -> str:
-    return text.replace("\\", "").replace('"', "'").replace("\n", " ")
+def _show(markdown: Markdown) -> None:
+    """Put Markdown made by the Markdown writer (a fragment or a template) into the page."""
+    display(_Rendered(str(markdown)))
 
 
 def fragment(name: str, folder: str = "tables") -> str:
@@ -45,16 +50,16 @@ def fragment(name: str, folder: str = "tables") -> str:
 
 def show(name: str, folder: str = "tables") -> None:
     """Display a Markdown fragment written by the tables (or editions) stage."""
-    text = fragment(name, folder)
-    if text.strip():
-        display(Markdown(text))
+    shown = fragment(name, folder)
+    if shown.strip():
+        _show(Markdown(shown))  # the tables stage wrote it through the Markdown writer
 
 
 def show_if(name: str, heading: str, folder: str = "tables") -> None:
     """A heading and the fragment, only when the fragment has content."""
-    text = fragment(name, folder)
-    if text.strip():
-        display(Markdown(f"{heading}\n\n{text}"))
+    shown = fragment(name, folder)
+    if shown.strip():
+        _show(md("{}\n\n{}", Markdown(heading), Markdown(shown)))
 
 
 def figure_exists(stem: str) -> bool:
@@ -63,14 +68,12 @@ def figure_exists(stem: str) -> bool:
 
 def show_figure(stem: str, caption: str, label: str, otherwise: str = "") -> None:
     """A figure from the figures stage with its caption, cross-reference label and stored alt text."""
-    from pipeline.present.to_markdown import escape_markdown
-
     alt = _read(f"figures/{stem}.alt.txt")
     if alt is None:
         if otherwise:
-            display(Markdown(otherwise))
+            _show(text(otherwise))
         return
-    display(Markdown(f'![{escape_markdown(caption)}](figures/{stem}.svg){{#{label} fig-alt="{_attr(alt)}"}}'))
+    _show(figure(f"figures/{stem}.svg", caption, label, alt))
 
 
 def labels() -> dict:
@@ -80,35 +83,33 @@ def labels() -> dict:
 
 def outcome(key: str) -> None:
     """The whole body of an outcome page, in the order a Cochrane reader expects."""
-    from pipeline.present.to_markdown import escape_markdown
-
     info = json.loads(_read(f"tables/{key}_page.json") or "{}")
-    label = escape_markdown(info.get("label", key))
+    label = info.get("label", key)
     show(f"{key}_summary")
     if not info.get("k"):
-        display(Markdown("**Trials without usable data for this outcome**"))
+        _show(Markdown("**Trials without usable data for this outcome**"))
         show(f"{key}_not_analysed")
         return
     slug = key.replace("_", "-")
-    display(Markdown("## Forest plot"))
+    _show(Markdown("## Forest plot"))
     pages = info.get("pages", 1)
     show_figure(f"forest_{key}", f"{info.get('label', key)}: {info.get('timepoint', '')}.", f"fig-forest-{slug}")
     if pages > 1:
-        display(Markdown(f"The plot shows the first trials and the pooled rows; all {info['k']} trials, page by page:"))
+        _show(md("The plot shows the first trials and the pooled rows; all {} trials, page by page:", info["k"]))
         for i in range(1, pages + 1):
             show_figure(
                 f"forest_{key}_page{i}", f"{info.get('label', key)}, page {i} of {pages}.", f"fig-forest-{slug}-p{i}"
             )
     show(f"{key}_provenance")
-    display(Markdown("## Trials and their data"))
+    _show(Markdown("## Trials and their data"))
     show(f"{key}_studies")
-    display(Markdown("**Trials without usable data for this outcome**"))
+    _show(Markdown("**Trials without usable data for this outcome**"))
     show(f"{key}_not_analysed")
-    display(Markdown("## Pooled results"))
+    _show(Markdown("## Pooled results"))
     show(f"{key}_pooled")
     show(f"{key}_headline")
     if figure_exists(f"forest_{key}_rob"):
-        display(Markdown("## Risk of bias beside the effects"))
+        _show(Markdown("## Risk of bias beside the effects"))
         show_figure(
             f"forest_{key}_rob",
             f"{info.get('label', key)} with each trial's risk-of-bias judgements.",
@@ -116,54 +117,53 @@ def outcome(key: str) -> None:
         )
     subgroups = info.get("subgroups", [])
     if subgroups:
-        display(Markdown("## Subgroups"))
+        _show(Markdown("## Subgroups"))
         for column, title in subgroups:
             show_figure(
                 f"forest_{key}_by_{column}",
                 f"{info.get('label', key)} by {title}, with subtotals and the test for subgroup differences.",
                 f"fig-{slug}-by-{column.replace('_', '-')}",
             )
-    display(Markdown("## Sensitivity analyses"))
+    _show(Markdown("## Sensitivity analyses"))
     show(f"{key}_sensitivity")
     if figure_exists(f"cumulative_{key}"):
         show_figure(
             f"cumulative_{key}",
-            f"Cumulative meta-analysis of {label.lower()}, in order of publication.",
+            f"Cumulative meta-analysis of {lower_first(label)}, in order of publication.",
             f"fig-{slug}-cumulative",
         )
     if figure_exists(f"sequential_{key}"):
-        display(Markdown("## Trial sequential analysis (secondary display)"))
-        display(
-            Markdown(
+        _show(Markdown("## Trial sequential analysis (secondary display)"))
+        _show(
+            text(
                 "The Cochrane Handbook (chapter 22) advises against basing conclusions on trial sequential analysis; "
                 "it is shown beside GRADE, not instead of it."
             )
         )
-        show_figure(f"sequential_{key}", f"Trial sequential analysis of {label.lower()}.", f"fig-{slug}-tsa")
+        show_figure(f"sequential_{key}", f"Trial sequential analysis of {lower_first(label)}.", f"fig-{slug}-tsa")
         show(f"{key}_sequential")
     if figure_exists(f"funnel_{key}"):
-        display(Markdown("## Small-study effects"))
-        show_figure(f"funnel_{key}", f"Funnel plot of {label.lower()}.", f"fig-{slug}-funnel")
+        _show(Markdown("## Small-study effects"))
+        show_figure(f"funnel_{key}", f"Funnel plot of {lower_first(label)}.", f"fig-{slug}-funnel")
 
 
 def show_downloads() -> None:
     """The data package's resources as a table of links (``data/`` on the site)."""
-    from pipeline.present.to_markdown import escape_markdown, markdown_table
-
     package = json.loads(_read("site-data/datapackage.json") or '{"resources": []}')
     rows = [
         {
-            "File": f"[{escape_markdown(r['path'])}](data/{r['path']})",
+            "File": link(r["path"], f"data/{r['path']}"),
             "Format": r["format"],
-            "Contents": escape_markdown(r.get("title") or r.get("description", "")),
+            "Contents": r.get("title") or r.get("description", ""),
         }
         for r in package["resources"]
     ]
-    display(
-        Markdown(
+    _show(
+        md(
             "The raw tables, their schemas and every computed result, described by a Frictionless "
-            "[datapackage.json](data/datapackage.json) (version "
-            f"`{escape_markdown(package.get('version', ''))}`).\n\n" + markdown_table(rows, escape=False)
+            "[datapackage.json](data/datapackage.json) (version {}).\n\n{}",
+            code(package.get("version", "")),
+            table(rows),
         )
     )
 

@@ -17,6 +17,7 @@ import yaml
 
 from pipeline.build_system.output_files import write_if_changed
 from pipeline.inputs.load import read_review_json
+from pipeline.present.to_markdown import text
 from pipeline.review.config import ReviewConfig
 
 GENERATED = {"generated": "outcomes"}
@@ -28,7 +29,13 @@ def _yaml_string(text: str) -> str:
 
 
 def outcome_page(template: str, key: str, label: str) -> str:
-    return template.replace("{{ key }}", key).replace('"{{ label }}"', _yaml_string(label))
+    """The outcome's page: its title is Markdown (Quarto and pandoc read titles as Markdown), so the label
+    goes in through the Markdown writer; ``pagetitle`` (the browser tab) is the plain label."""
+    return (
+        template.replace("{{ key }}", key)
+        .replace('"{{ label }}"', _yaml_string(text(label)))
+        .replace('"{{ plain_label }}"', _yaml_string(label))
+    )
 
 
 def project_config(base: dict, config: ReviewConfig) -> dict:

@@ -26,13 +26,14 @@ from pipeline.review.config import Labels
 HEDGES = {"high": "", "moderate": "probably ", "low": "may "}
 
 
-def _lower_first(text: str) -> str:
+def lower_first(text: str) -> str:
+    """'All-cause mortality' -> 'all-cause mortality'; 'HIV infection' and 'PROVE IT' stay as they are."""
     return text[:1].lower() + text[1:] if text and not text[:2].isupper() else text
 
 
 def outcome_phrase(result: OutcomeResult) -> str:
     """'all-cause mortality' from 'All-cause mortality (longest follow-up)'."""
-    return _lower_first(result.outcome.label.split(" (")[0])
+    return lower_first(result.outcome.label.split(" (")[0])
 
 
 def _verb(base: str, labels: Labels, hedge: str) -> str:
@@ -68,7 +69,7 @@ def certainty_statement(level: str | None, result: OutcomeResult, fit: FitSummar
             if not way
             else f"{x} {_verb(way, labels, '')} {what}"
         )
-        return f"Not graded: the trials suggest {_lower_first(way_text)}."
+        return f"Not graded: the trials suggest {lower_first(way_text)}."
     if not way:
         return f"{x} {hedge}{_verb('result', labels, hedge)} in little to no difference in {what}."
     return f"{x} {hedge}{_verb(way, labels, hedge)} {what}."

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import html
 import json
 import os
 import shutil
@@ -25,11 +24,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 import pypandoc
 import typst
 import yaml
 
+from pipeline.present import to_html, to_markdown
 from pipeline.render import cache as render_cache
 from pipeline.render.execute import KernelWorker, PageMarkdown, RenderError, notebook_to_markdown
 from pipeline.render.qmd import QmdDocument, parse_qmd
@@ -91,18 +92,18 @@ def publish_permissions(root: Path) -> None:
 
 
 def footer_text(build: Path, project: dict) -> str:
-    parts = [html.escape(str(project.get("website", {}).get("page-footer", "")))]
+    parts: list[object] = [str(project.get("website", {}).get("page-footer", ""))]
     index_path = build / "results" / "index.json"
     if index_path.exists():
         index = json.loads(index_path.read_text(encoding="utf-8"))
-        parts.append(f"Data version {html.escape(index.get('data_hash', '')[:12])}")
+        parts.append(f"Data version {index.get('data_hash', '')[:12]}")
     current = build / "changes" / "current.json"
     if current.exists():
         info = json.loads(current.read_text(encoding="utf-8"))
         if info.get("citation"):
-            parts.append("How to cite: " + html.escape(info["citation"]))
+            parts.append("How to cite: " + info["citation"])
     parts.append(f"Built {date.today().isoformat()}")
-    return " · ".join(p for p in parts if p)
+    return to_html.join(" · ", (p for p in parts if p))
 
 
 def _nav(project: dict, formats: dict[str, str], current: str) -> list[dict]:
@@ -112,14 +113,18 @@ def _nav(project: dict, formats: dict[str, str], current: str) -> list[dict]:
         href = item["href"] if isinstance(item, dict) else str(item)
         text = item.get("text", Path(href).stem) if isinstance(item, dict) else Path(href).stem
         target = output_name(href, formats.get(href, "html")) if href.endswith(".qmd") else href
-        return {"href": html.escape(target), "text": html.escape(text), "current": target == current}
+        return {"href": quote(target, safe="/#.-_~"), "text": str(to_markdown.text(text)), "current": target == current}
 
     nav = []
     for item in project.get("website", {}).get("navbar", {}).get("left", []):
         if isinstance(item, dict) and "menu" in item:
             menu = [entry(sub) for sub in item["menu"]]
             nav.append(
-                {"text": html.escape(item.get("text", "")), "menu": menu, "current": any(m["current"] for m in menu)}
+                {
+                    "text": str(to_markdown.text(item.get("text", ""))),
+                    "menu": menu,
+                    "current": any(m["current"] for m in menu),
+                }
             )
         else:
             nav.append(entry(item))
@@ -142,9 +147,9 @@ def _pandoc_html(markdown: str, front: dict, project: dict, nav: list[dict], foo
         f"--lua-filter={TEMPLATES / 'crossref.lua'}",
         "--mathml",
         "--metadata",
-        f"pagetitle={front.get('title', '')}",
+        f"pagetitle={front.get('pagetitle') or front.get('title', '')}",  # -M: a plain string, escaped by pandoc
         "--variable",
-        f"site-title={site_title}",
+        f"site-title={to_html.text(site_title)}",  # -V: inserted as it is, so HTML-escaped here
         "--variable",
         f"footer={footer}",
         "--variable",

@@ -12,38 +12,38 @@ from pipeline.present.outcome_text import (
     subgroup_test_sentence,
 )
 from pipeline.present.plain_language import model_words
-from pipeline.present.to_markdown import escape_markdown, markdown_table
+from pipeline.present.to_markdown import Markdown, md, table, text
 from pipeline.results.contract import FitSummary, OutcomeResult, SensitivityStep
 from pipeline.results.models import FIXED, MODELS, usual_random_model
 from pipeline.review.config import Labels
 
 
-def study_results_table(result: OutcomeResult, labels: Labels) -> str:
+def study_results_table(result: OutcomeResult, labels: Labels) -> Markdown:
     if not result.studies:
-        return "No trial contributed data."
+        return text("No trial contributed data.")
     head = result.headline_model
     rows = []
     for s in result.studies:
         row = {
-            "Trial": escape_markdown(s.label),
+            "Trial": s.label,
             "Day": "not stated" if s.timepoint_days is None else str(s.timepoint_days),
-            escape_markdown(labels.intervention): arm_cell(s.treatment, result.is_binary),
-            escape_markdown(labels.comparator_title): arm_cell(s.control, result.is_binary),
+            labels.intervention: arm_cell(s.treatment, result.is_binary),
+            labels.comparator_title: arm_cell(s.control, result.is_binary),
             f"{result.measure} [95% CI]": study_effect(result, s),
             "Weight fixed": fmt.weight(s.weights.get(FIXED)),
             "Weight headline": fmt.weight(s.weights.get(head)) if head else "—",
-            "Source": CHECK_WORDS.get(s.check, escape_markdown(s.check)),
+            "Source": CHECK_WORDS.get(s.check, s.check),
         }
         if not result.is_binary:
             conversions = {a.conversion for a in (s.treatment, s.control) if a.conversion}
-            row["Mean and SD"] = escape_markdown("; ".join(sorted(conversions))) if conversions else "reported"
+            row["Mean and SD"] = "; ".join(sorted(conversions)) if conversions else "reported"
         rows.append(row)
-    return markdown_table(rows, escape=False)
+    return table(rows)
 
 
-def pooled_table(result: OutcomeResult) -> str:
+def pooled_table(result: OutcomeResult) -> Markdown:
     if not result.fits:
-        return "Nothing pooled."
+        return text("Nothing pooled.")
     rows = []
     for name, fit in result.fits.items():
         headline = " (headline)" if name == result.headline_model else ""
@@ -52,7 +52,7 @@ def pooled_table(result: OutcomeResult) -> str:
                 {
                     "Model": model_label(result, name) + headline,
                     "k": "",
-                    f"{result.measure} [95% CI]": escape_markdown(fit.reason),
+                    f"{result.measure} [95% CI]": fit.reason,
                     "P": "",
                     "τ²": "",
                     "I²": "",
@@ -75,13 +75,13 @@ def pooled_table(result: OutcomeResult) -> str:
                 else fmt.interval(*fit.effect_pi, ratio=result.is_ratio),
             }
         )
-    return markdown_table(rows, escape=False)
+    return table(rows)
 
 
-def headline_note(result: OutcomeResult) -> str:
+def headline_note(result: OutcomeResult) -> Markdown:
     """Which model the summary reports and why (the few-trials rule, the HKSJ truncation)."""
     if not result.headline_model:
-        return escape_markdown(result.few_trials.note or result.message or "Nothing was pooled.")
+        return text(result.few_trials.note or result.message or "Nothing was pooled.")
     parts = [f"The headline result is the {model_words(result, result.headline_model)} model."]
     if result.few_trials.applied:
         parts.append(result.few_trials.note)
@@ -90,68 +90,67 @@ def headline_note(result: OutcomeResult) -> str:
             "The HKSJ interval is truncated so that it is never narrower than the z-based one "
             '(metafor test = "adhoc"); the untruncated row is what metafor\'s test = "knha" reports.'
         )
-    return escape_markdown(" ".join(parts))
+    return text(" ".join(parts))
 
 
-def not_analysed_table(result: OutcomeResult) -> str:
+def not_analysed_table(result: OutcomeResult) -> Markdown:
     if not result.not_analysed:
-        return "Every included trial contributed data to this analysis."
-    return markdown_table([{"Trial": m.label, "Why not analysed": m.reason} for m in result.not_analysed])
+        return text("Every included trial contributed data to this analysis.")
+    return table([{"Trial": m.label, "Why not analysed": m.reason} for m in result.not_analysed])
 
 
-def _steps_table(result: OutcomeResult, steps: list[SensitivityStep], first: str, cumulative: bool) -> str:
+def _steps_table(result: OutcomeResult, steps: list[SensitivityStep], first: str, cumulative: bool) -> Markdown:
     rows = []
     for step in steps:
-        row = {first: escape_markdown(step.label)}
+        row = {first: step.label}
         if cumulative:
-            row["Published"] = escape_markdown(step.date_published)
+            row["Published"] = step.date_published
             row["Participants"] = fmt.count(step.participants)
         row[f"{result.measure} [95% CI]"] = (
-            fit_effect(result, step.fit) if step.fit.ok else escape_markdown(step.fit.reason)  # type: ignore[union-attr]
+            fit_effect(result, step.fit) if step.fit.ok else step.fit.reason  # type: ignore[union-attr]
         )
         rows.append(row)
-    return markdown_table(rows, escape=False)
+    return table(rows)
 
 
-def sensitivity_tables(result: OutcomeResult) -> str:
-    parts = []
+def sensitivity_tables(result: OutcomeResult) -> Markdown:
+    parts: list[Markdown] = []
     model = model_words(result, result.headline_model or FIXED)
     if len(result.leave_one_out) > 1:
         parts.append(
-            f"**Leave-one-out** ({escape_markdown(model)}, refitted without each trial)\n\n"
-            + _steps_table(result, result.leave_one_out, "Omitted", False)
+            md(
+                "**Leave-one-out** ({}, refitted without each trial)\n\n{}",
+                model,
+                _steps_table(result, result.leave_one_out, "Omitted", False),
+            )
         )
     if len(result.cumulative) > 1:
         parts.append(
-            f"**Cumulative meta-analysis** (trials added in order of publication; {escape_markdown(model)})\n\n"
-            + _steps_table(result, result.cumulative, "Adding", True)
+            md(
+                "**Cumulative meta-analysis** (trials added in order of publication; {})\n\n{}",
+                model,
+                _steps_table(result, result.cumulative, "Adding", True),
+            )
         )
     for sg in result.subgroups:
         rows = [
             {
-                "Subgroup": escape_markdown(g.group),
+                "Subgroup": g.group,
                 "Trials": str(len(g.study_ids)),
-                f"{result.measure} [95% CI]": fit_effect(result, g.fit) if g.fit.ok else escape_markdown(g.fit.reason),  # type: ignore[union-attr]
+                f"{result.measure} [95% CI]": fit_effect(result, g.fit) if g.fit.ok else g.fit.reason,  # type: ignore[union-attr]
             }
             for g in sg.groups
         ]
-        parts.append(
-            f"**Subgroups by {escape_markdown(sg.title)}**\n\n"
-            + markdown_table(rows, escape=False)
-            + "\n\n"
-            + subgroup_test_sentence(sg)
-        )
+        parts.append(md("**Subgroups by {}**\n\n{}\n\n{}", sg.title, table(rows), subgroup_test_sentence(sg)))
     if result.egger is not None:
         e = result.egger
-        parts.append(
-            "**Small-study effects.** "
-            + (
-                escape_markdown(e.message)
-                if not e.reported
-                else f"Egger's test: t = {fmt.number(e.t)}, df = {e.df}, {fmt.p_equals(e.pvalue)}."
-            )
+        words = (
+            e.message
+            if not e.reported
+            else f"Egger's test: t = {fmt.number(e.t)}, df = {e.df}, {fmt.p_equals(e.pvalue)}."
         )
-    return "\n\n".join(parts) if parts else "No sensitivity analysis: fewer than two trials."
+        parts.append(md("**Small-study effects.** {}", words))
+    return Markdown("\n\n".join(parts)) if parts else text("No sensitivity analysis: fewer than two trials.")
 
 
 def subgroup_one_liner(result: OutcomeResult) -> list[str]:
@@ -159,11 +158,11 @@ def subgroup_one_liner(result: OutcomeResult) -> list[str]:
     lines = []
     for sg in result.subgroups:
         groups = "; ".join(
-            f"{escape_markdown(g.group)} {fit_effect(result, g.fit, 'to') if g.fit.ok else 'not estimable'} ({len(g.study_ids)})"
+            f"{g.group} {fit_effect(result, g.fit, 'to') if g.fit.ok else 'not estimable'} ({len(g.study_ids)})"
             for g in sg.groups
         )
         test = "no test (one subgroup)" if sg.df == 0 else fmt.p_equals(sg.pvalue)
-        lines.append(f"By {escape_markdown(sg.title)}: {groups}; test for differences {test}.")
+        lines.append(f"By {sg.title}: {groups}; test for differences {test}.")
     return lines
 
 
@@ -188,24 +187,24 @@ def sensitivity_one_liner(result: OutcomeResult) -> str:
     return text + "."
 
 
-def provenance_sentence(result: OutcomeResult) -> str:
+def provenance_sentence(result: OutcomeResult) -> Markdown:
     counts = result.evidence_checks
     if not result.k:
-        return ""
-    return escape_markdown(
+        return text("")
+    return text(
         f"Of the {result.k} trials analysed, {counts.get('primary', 0)} rest on numbers read in the trial's own "
         f"report or registry record, {counts.get('secondary', 0)} on a secondary source only (another review's "
         f"table) and {counts.get('derived', 0)} on numbers derived by arithmetic (see the notes in the data)."
     )
 
 
-def sequential_table(result: OutcomeResult) -> str:
+def sequential_table(result: OutcomeResult) -> Markdown:
     seq = result.sequential
     if seq is None:
-        return ""
+        return text("")
     rows = [
         {
-            "After trial": escape_markdown(look.label),
+            "After trial": look.label,
             "Participants": fmt.count(look.participants),
             "Information": fmt.percent(100 * look.information_fraction, 1),
             "Z": fmt.z_value(look.z),
@@ -216,10 +215,10 @@ def sequential_table(result: OutcomeResult) -> str:
         }
         for look in seq.looks
     ]
-    settings = escape_markdown(
+    settings = (
         f"Two-sided alpha {seq.alpha:g}, power {seq.power:.0%}, anticipated relative risk reduction "
         f"{seq.relative_risk_reduction:.0%}, control event proportion {seq.control_event_proportion:.1%} "
         f"({seq.control_event_source}), heterogeneity correction D² = {seq.heterogeneity:.0%} ({seq.heterogeneity_source}): "
         f"required information size {seq.required_information_size:,} participants. {seq.z_sign}."
     )
-    return f"**{escape_markdown(seq.verdict_text)}**\n\n{settings}\n\n" + markdown_table(rows, escape=False)
+    return md("**{}**\n\n{}\n\n{}", seq.verdict_text, settings, table(rows))

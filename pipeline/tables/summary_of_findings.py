@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pipeline.grade.certainty import DOMAINS, SofRow
 from pipeline.present import numbers as fmt
-from pipeline.present.to_markdown import escape_markdown, markdown_table
+from pipeline.present.to_markdown import Markdown, md, table, text
 from pipeline.review.config import Labels
 from pipeline.stats.measures import measure
 
@@ -41,7 +41,7 @@ def absolute_cells(row: SofRow) -> tuple[str, str, str]:
         )
     info = measure(row.measure)
     if row.effect is not None and not info.ratio and "continuous" in info.outcome_types:
-        unit = f" {escape_markdown(row.unit)}" if row.unit else ""
+        unit = f" {row.unit}" if row.unit else ""
         assumed = "—" if row.assumed_mean is None else f"mean {fmt.number(row.assumed_mean, 1)}{unit}"
         return assumed, "—", f"{row.measure} {fmt.effect_ci(row.effect, row.ci_lower, row.ci_upper, False, 'to')}"
     if row.effect is not None and not info.ratio:
@@ -83,32 +83,28 @@ def footnotes_for(row: SofRow) -> list[str]:
     return notes
 
 
-def sof_table(rows: list[SofRow], labels: Labels) -> tuple[str, list[str]]:
+def sof_table(rows: list[SofRow], labels: Labels) -> tuple[Markdown, list[Markdown]]:
     """The SoF Markdown table and its lettered footnotes."""
     table_rows, footnotes = [], []
     for row in rows:
         notes = footnotes_for(row)
         marks = [LETTERS[(len(footnotes) + i) % len(LETTERS)] for i in range(len(notes))]
-        footnotes += [
-            f"^{mark}^ {escape_markdown(row.label)}: {escape_markdown(note)}"
-            for mark, note in zip(marks, notes, strict=True)
-        ]
+        footnotes += [md("^{}^ {}: {}", mark, row.label, note) for mark, note in zip(marks, notes, strict=True)]
         assumed, corresponding, difference = absolute_cells(row)
-        certainty = certainty_cell(row) + (f" ^{','.join(marks)}^" if marks else "")
+        certainty = md("{}{}", certainty_cell(row), Markdown(f" ^{','.join(marks)}^" if marks else ""))
         table_rows.append(
             {
-                "Outcome": escape_markdown(row.label)
-                + (f" ({escape_markdown(row.timepoint)})" if row.timepoint else ""),
-                f"Risk with {escape_markdown(labels.comparator)}": assumed,
-                f"Risk with {escape_markdown(labels.intervention)} (95% CI)": corresponding,
+                "Outcome": row.label + (f" ({row.timepoint})" if row.timepoint else ""),
+                f"Risk with {labels.comparator}": assumed,
+                f"Risk with {labels.intervention} (95% CI)": corresponding,
                 "Difference (95% CI)": difference,
                 "Relative effect (95% CI)": relative_cell(row),
                 "Participants (trials)": f"{fmt.count(row.participants)} ({row.k})",
                 "Certainty": certainty,
-                "What happens": escape_markdown(row.statement),
+                "What happens": row.statement,
             }
         )
-    return markdown_table(table_rows, escape=False), footnotes
+    return table(table_rows), footnotes
 
 
 NBSP = "\u00a0"
@@ -119,7 +115,7 @@ def _nowrap(text: str) -> str:
     return text.replace(" ", NBSP)
 
 
-def sof_table_compact(rows: list[SofRow], labels: Labels) -> str:
+def sof_table_compact(rows: list[SofRow], labels: Labels) -> Markdown:
     """The SoF for the two-page brief: effects, participants and certainty with the domains rated down.
     Number cells use non-breaking spaces, so an interval is never split across lines."""
     table_rows = []
@@ -132,9 +128,9 @@ def sof_table_compact(rows: list[SofRow], labels: Labels) -> str:
                 downgrades.append(short + ("×2" if judgement == "very serious" else ""))
         table_rows.append(
             {
-                "Outcome": escape_markdown(row.label),
-                escape_markdown(labels.comparator_title): _nowrap(assumed.replace(" per 1000", "")),
-                f"{escape_markdown(labels.intervention)} (95% CI)": _nowrap(
+                "Outcome": row.label,
+                labels.comparator_title: _nowrap(assumed.replace(" per 1000", "")),
+                f"{labels.intervention} (95% CI)": _nowrap(
                     (corresponding if corresponding != "—" else difference).replace(" per 1000", "")
                 ),
                 "Relative effect": _nowrap(relative_cell(row)),
@@ -149,10 +145,10 @@ def sof_table_compact(rows: list[SofRow], labels: Labels) -> str:
         "Risks per 1000 participants. Certainty rated down for: RoB risk of bias, Inc inconsistency, Ind indirectness, "
         "Imp imprecision, PB publication bias (×2: two levels). Control risk: median risk in the trials' control arms."
     )
-    return markdown_table(table_rows, escape=False) + "\n\n" + escape_markdown(note)
+    return md("{}\n\n{}", table(table_rows), note)
 
 
-def judgement_check_table(rows: list[SofRow]) -> str:
+def judgement_check_table(rows: list[SofRow]) -> Markdown:
     out = []
     for row in rows:
         if not row.graded:
@@ -179,4 +175,4 @@ def judgement_check_table(rows: list[SofRow]) -> str:
                     "Agree": "—",
                 }
             )
-    return markdown_table(out) if out else "No outcome has a graded pooled estimate yet."
+    return table(out) if out else text("No outcome has a graded pooled estimate yet.")

@@ -16,15 +16,16 @@ from pathlib import Path
 from pipeline.build_system.output_files import write_if_changed
 from pipeline.grade.certainty import SofRow, summary_row
 from pipeline.inputs.load import ReviewData, read_review_json
+from pipeline.present import methods_text
 from pipeline.present import numbers as fmt
 from pipeline.present.alt_text import forest_alt_text
 from pipeline.present.paging import ROWS_PER_PAGE, pages
 from pipeline.present.plain_language import evidence_summary, pooled_sentence, summary_statement
-from pipeline.present.to_markdown import escape_markdown, markdown_table
+from pipeline.present.to_markdown import Markdown, bullets, figure, md, table, text
 from pipeline.results.contract import OutcomeResult
 from pipeline.results.load import load_index, load_outcome
 from pipeline.results.serialise import to_jsonable
-from pipeline.tables import methods_text, outcome_tables, review_tables
+from pipeline.tables import outcome_tables, review_tables
 from pipeline.tables.summary_of_findings import judgement_check_table, sof_table, sof_table_compact
 
 
@@ -68,15 +69,15 @@ def sof_rows(data: ReviewData, results: dict[str, OutcomeResult]) -> list[SofRow
     return rows
 
 
-def key_message(row: SofRow | None, data: ReviewData) -> str:
+def key_message(row: SofRow | None, data: ReviewData) -> Markdown:
     """The primary outcome's statement with its numbers and certainty (the brief's first line)."""
     if not data.studies:
-        return "No trials yet: there is no evidence to summarise."
+        return text("No trials yet: there is no evidence to summarise.")
     if row is None or row.effect is None:
-        return escape_markdown(row.statement if row else "No pooled estimate for the primary outcome.")
+        return text(row.statement if row else "No pooled estimate for the primary outcome.")
     numbers = f"{row.measure} {fmt.effect_ci(row.effect, row.ci_lower, row.ci_upper, row.is_ratio, 'to')}"
     certainty = f"{row.certainty}-certainty evidence" if row.certainty else "not graded"
-    return escape_markdown(
+    return text(
         f"{row.statement} ({row.k} {'trial' if row.k == 1 else 'trials'}, {row.participants:,} participants; {numbers}; {certainty}.)"
     )
 
@@ -93,8 +94,8 @@ def outcome_fragments(result: OutcomeResult, level: str | None, data: ReviewData
     }
     return {
         f"{key}_page.json": json.dumps(page, indent=1),
-        f"{key}_summary.md": escape_markdown(evidence_summary(result, level, labels)),
-        f"{key}_pooled_sentence.md": escape_markdown(pooled_sentence(result)),
+        f"{key}_summary.md": text(evidence_summary(result, level, labels)),
+        f"{key}_pooled_sentence.md": text(pooled_sentence(result)),
         f"{key}_studies.md": outcome_tables.study_results_table(result, labels),
         f"{key}_pooled.md": outcome_tables.pooled_table(result),
         f"{key}_headline.md": outcome_tables.headline_note(result),
@@ -102,37 +103,39 @@ def outcome_fragments(result: OutcomeResult, level: str | None, data: ReviewData
         f"{key}_sensitivity.md": outcome_tables.sensitivity_tables(result),
         f"{key}_provenance.md": outcome_tables.provenance_sentence(result),
         f"{key}_sequential.md": outcome_tables.sequential_table(result)
-        or "No trial sequential analysis for this outcome.",
+        or text("No trial sequential analysis for this outcome."),
     }
 
 
 PRINT_ROWS = 25
 
 
-def brief_forest(result: OutcomeResult | None, data: ReviewData) -> str:
+def brief_forest(result: OutcomeResult | None, data: ReviewData) -> Markdown:
     """The primary outcome's forest plot for the brief (print size), and where the full plot is."""
     if result is None or not result.studies:
-        return "No trial reported the primary outcome: no forest plot."
+        return text("No trial reported the primary outcome: no forest plot.")
     labels = data.config.labels
-    alt = forest_alt_text(result, labels).replace('"', "'")
-    caption = escape_markdown(
-        f"{result.outcome.label}: {result.outcome.timepoint_label} ({result.measure}, {labels.intervention} versus {labels.comparator})."
+    caption = (
+        f"{result.outcome.label}: {result.outcome.timepoint_label} ({result.measure}, "
+        f"{labels.intervention} versus {labels.comparator})."
     )
-    text = f'![{caption}](figures/forest_{result.outcome.key}_print.svg){{#fig-forest fig-alt="{alt}"}}'
+    plot = figure(
+        f"figures/forest_{result.outcome.key}_print.svg", caption, "fig-forest", forest_alt_text(result, labels)
+    )
     if result.k > PRINT_ROWS:
-        text += "\n\n" + escape_markdown(
+        plot += "\n\n" + text(
             f"The plot shows the first {PRINT_ROWS} of {result.k} trials and the pooled rows (which use all trials); "
             f"the full plot is on the website's page for this outcome ({result.outcome.key.replace('_', '-')})."
         )
-    return text
+    return plot
 
 
-def certainty_paragraph(data: ReviewData, results: dict[str, OutcomeResult], level: str | None) -> str:
+def certainty_paragraph(data: ReviewData, results: dict[str, OutcomeResult], level: str | None) -> Markdown:
     """What the certainty of the primary outcome means for a reader of the brief (never overclaims)."""
     c = data.config
     primary = results.get(c.primary_outcome)
     if primary is None or not primary.studies:
-        return ""
+        return text("")
     nrs = sum(1 for s in primary.studies if s.design != "RCT")
     secondary = primary.evidence_checks.get("secondary", 0) + primary.evidence_checks.get("derived", 0)
     words = {
@@ -142,38 +145,39 @@ def certainty_paragraph(data: ReviewData, results: dict[str, OutcomeResult], lev
         "high": "the true effect is very likely close to the estimate",
     }
     parts = [
-        f"**What the certainty means.** *{(level or 'Not graded').capitalize()}*"
-        + (f" certainty means {words[level]}." if level else ": no certainty is claimed.")
+        md(
+            "**What the certainty means.** *{}*{}",
+            (level or "Not graded").capitalize(),
+            f" certainty means {words[level]}." if level else ": no certainty is claimed.",
+        )
     ]
     facts = [f"{primary.k} {'trial' if primary.k == 1 else 'trials'} with {primary.participants:,} participants"]
     if nrs:
         facts.append(f"{nrs} of them non-randomised")
     if secondary:
         facts.append(f"{secondary} resting on another review's table or on arithmetic from reported percentages")
-    parts.append(escape_markdown("The primary outcome rests on " + ", ".join(facts) + "."))
+    parts.append(text("The primary outcome rests on " + ", ".join(facts) + "."))
     if level in ("very low", "low", None):
         parts.append(
-            escape_markdown(
+            text(
                 f"This brief should not be used as evidence that {c.labels.intervention} "
                 f"{'reduce' if c.labels.intervention_is_plural else 'reduces'} {primary.outcome.label.split(' (')[0].lower()} or cause harm; "
                 "the next trial could change the estimate."
             )
         )
-    return " ".join(parts)
+    return Markdown(" ".join(parts))
 
 
 def review_fragments(data: ReviewData, results: dict[str, OutcomeResult], index) -> dict[str, str]:
     c = data.config
     rows = sof_rows(data, results)
-    table, footnotes = sof_table(rows, c.labels)
+    sof, footnotes = sof_table(rows, c.labels)
     primary = next((r for r in rows if r.key == c.primary_outcome and not r.randomised_only), None)
     levels = {r.key: r.certainty for r in rows if not r.randomised_only}
     frags: dict[str, str] = {
-        "question.md": "\n".join(
-            f"- **{escape_markdown(k.capitalize())}:** {escape_markdown(v)}" for k, v in c.question.items()
-        ),
+        "question.md": Markdown("\n".join(md("- **{}:** {}", k.capitalize(), v) for k, v in c.question.items())),
         "key_message.md": key_message(primary, data),
-        "sof.md": table + ("\n\n" + "\n\n".join(footnotes) if footnotes else ""),
+        "sof.md": Markdown("\n\n".join([sof, *footnotes])),
         "sof_brief.md": sof_table_compact(rows, c.labels),
         "grade_check.md": judgement_check_table(rows),
         "summary_of_findings.json": json.dumps([to_jsonable(dataclasses.asdict(r)) for r in rows], indent=1),
@@ -190,26 +194,30 @@ def review_fragments(data: ReviewData, results: dict[str, OutcomeResult], index)
         "methods_grade.md": methods_text.grade_text(data),
         "methods_sequential.md": methods_text.sequential_text(data),
         "methods_extraction.md": methods_text.extraction_text(data),
-        "software.md": markdown_table([{"Software": k, "Version": v} for k, v in index.software.items()]),
+        "software.md": table([{"Software": k, "Version": v} for k, v in index.software.items()]),
         "labels.json": json.dumps(dataclasses.asdict(c.labels)),
-        "title_block.md": escape_markdown(c.subtitle or c.title),
-        "brief_title.md": f"**{escape_markdown(c.title)}**",
+        "title_block.md": text(c.subtitle or c.title),
+        "brief_title.md": md("**{}**", c.title),
         "brief_forest.md": brief_forest(results.get(c.primary_outcome), data),
         "brief_certainty.md": certainty_paragraph(data, results, levels.get(c.primary_outcome)),
-        "rob_intro.md": escape_markdown(
+        "rob_intro.md": text(
             "Randomised trials are assessed with RoB 2 (five domains) and non-randomised controlled trials with "
             f"ROBINS-I (seven domains), for {c.outcome(c.rob_outcome).short.lower()}; these judgements stand in for "
             "outcomes not assessed separately. The basis of each judgement is given."
         )
         if data.has_table("risk_of_bias")
-        else review_tables.NOT_ASSESSED.format(what="risk-of-bias assessment", file="risk_of_bias.csv"),
-        "rob2_colourblind_links.md": "Colour-blind versions: [traffic light](figures/rob2_traffic_light_colourblind.svg), [summary](figures/rob2_summary_colourblind.svg)."
-        if any(r["tool"] == "RoB 2" for r in data.table("risk_of_bias"))
-        else "",
-        "robins_i_colourblind_links.md": "Colour-blind versions: [traffic light](figures/robins_i_traffic_light_colourblind.svg), [summary](figures/robins_i_summary_colourblind.svg)."
-        if any(r["tool"] == "ROBINS-I" for r in data.table("risk_of_bias"))
-        else "",
-        "sof_labels.md": escape_markdown(
+        else text(review_tables.NOT_ASSESSED.format(what="risk-of-bias assessment", file="risk_of_bias.csv")),
+        "rob2_colourblind_links.md": Markdown(
+            "Colour-blind versions: [traffic light](figures/rob2_traffic_light_colourblind.svg), [summary](figures/rob2_summary_colourblind.svg)."
+            if any(r["tool"] == "RoB 2" for r in data.table("risk_of_bias"))
+            else ""
+        ),
+        "robins_i_colourblind_links.md": Markdown(
+            "Colour-blind versions: [traffic light](figures/robins_i_traffic_light_colourblind.svg), [summary](figures/robins_i_summary_colourblind.svg)."
+            if any(r["tool"] == "ROBINS-I" for r in data.table("risk_of_bias"))
+            else ""
+        ),
+        "sof_labels.md": text(
             f"Risks with {c.labels.intervention} are the assumed {c.labels.comparator} risk (median of the trials' "
             f"{c.labels.comparator} arms unless stated) times the pooled relative effect."
         ),
@@ -222,13 +230,11 @@ def review_fragments(data: ReviewData, results: dict[str, OutcomeResult], index)
         brief_lines = outcome_tables.subgroup_one_liner(primary_result)
         sens = outcome_tables.sensitivity_one_liner(primary_result)
         if sens:
-            brief_lines.append(escape_markdown(sens))
+            brief_lines.append(sens)
         if primary_result.sequential is not None:
-            brief_lines.append(
-                escape_markdown("Trial sequential analysis (secondary): " + primary_result.sequential.verdict_text)
-            )
+            brief_lines.append("Trial sequential analysis (secondary): " + primary_result.sequential.verdict_text)
     frags["brief_checks.md"] = (
-        "\n".join(f"- {line}" for line in brief_lines) or "No subgroup or sensitivity analysis (fewer than two trials)."
+        bullets(brief_lines) if brief_lines else text("No subgroup or sensitivity analysis (fewer than two trials).")
     )
     for key, result in results.items():
         frags.update(outcome_fragments(result, levels.get(key), data))
@@ -241,11 +247,16 @@ def write_tables(review_json: Path, results_dir: Path, out_dir: Path) -> list[Pa
     index = load_index(results_dir)
     results = {o.key: load_outcome(results_dir, o.key) for o in data.config.outcomes}
     frags = review_fragments(data, results, index)
+    unwritten = sorted(
+        name for name, value in frags.items() if name.endswith(".md") and not isinstance(value, Markdown)
+    )
+    if unwritten:  # by construction: every fragment a page shows was made by the Markdown writer
+        raise TypeError(f"fragments not made by pipeline.present.to_markdown: {', '.join(unwritten)}")
     out_dir.mkdir(parents=True, exist_ok=True)
     changed = [
         name
-        for name, text in frags.items()
-        if write_if_changed(out_dir / name, text + ("" if text.endswith("\n") else "\n"))
+        for name, value in frags.items()
+        if write_if_changed(out_dir / name, str(value) + ("" if value.endswith("\n") else "\n"))
     ]
     for stale in out_dir.iterdir():
         if stale.is_file() and stale.name not in frags:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipeline.inputs.load import ReviewData
 from pipeline.present import numbers as fmt
-from pipeline.present.to_markdown import bullet_list, escape_markdown, markdown_table
+from pipeline.present.to_markdown import Markdown, bullets, md, table, text
 from pipeline.stats.conventions import get_convention
 
 FIXED_WORDS = {
@@ -22,7 +22,7 @@ RANDOM_WORDS = {
 }
 
 
-def outcomes_table(data: ReviewData) -> str:
+def outcomes_table(data: ReviewData) -> Markdown:
     rows = []
     for o in data.config.outcomes:
         tp = o.timepoint
@@ -40,10 +40,10 @@ def outcomes_table(data: ReviewData) -> str:
                 "Better": "lower" if o.lower_is_better else "higher",
             }
         )
-    return markdown_table(rows)
+    return table(rows)
 
 
-def analysis_text(data: ReviewData) -> str:
+def analysis_text(data: ReviewData) -> Markdown:
     c = data.config
     a = c.analysis
     convention = get_convention(a.convention)
@@ -54,54 +54,69 @@ def analysis_text(data: ReviewData) -> str:
         "none": f"with {few.max_k} or fewer trials nothing is pooled; the trials are shown side by side",
     }[few.headline]
     conversion = a.median_conversion
-    items = [
-        f"**Fixed effect.** {FIXED_WORDS[a.fixed]} for binary outcomes; inverse variance for continuous outcomes.",
-        f"**Random effects.** {RANDOM_WORDS[a.random]} for τ²"
-        + (
-            ", with the Hartung-Knapp-Sidik-Jonkman (HKSJ) adjustment and t(k−1) quantiles; the headline interval uses "
-            'the ad hoc truncation (never narrower than the z-based interval; metafor test = "adhoc").'
-            if a.hksj
-            else ", z-based confidence intervals."
-        ),
-        f"**Very few trials.** Following the Cochrane Handbook (v6.4, 10.10.4; Bender et al. 2018), {few_text}. "
-        "The same headline model is used in the summary of findings, on the outcome pages and in the brief.",
-        f"**Conventions.** {convention.describe()}",
-        "**Heterogeneity.** Cochran's Q, τ², I² (τ²-based for random-effects models in metafor's convention; the "
-        "Q-based I² that RevMan reports is given under each forest plot) and the 95% prediction interval.",
-        "**Medians.** Means and SDs are estimated from medians with IQR and/or range (Luo 2018; Wan 2014; Shi 2020), "
-        + (
-            "after the test for skewness of Shi et al. (2023) as in metafor's conv.fivenum: "
+    items: list[tuple[str, str]] = [
+        ("Fixed effect.", f"{FIXED_WORDS[a.fixed]} for binary outcomes; inverse variance for continuous outcomes."),
+        (
+            "Random effects.",
+            f"{RANDOM_WORDS[a.random]} for τ²"
             + (
-                "a skewed arm is converted but flagged."
-                if conversion.convert_skewed
-                else "a trial with a skewed arm is not converted and is listed as not analysed, with the test's numbers."
-            )
-            if conversion.skewness_test
-            else "without a test for skewness."
+                ", with the Hartung-Knapp-Sidik-Jonkman (HKSJ) adjustment and t(k−1) quantiles; the headline interval uses "
+                'the ad hoc truncation (never narrower than the z-based interval; metafor test = "adhoc").'
+                if a.hksj
+                else ", z-based confidence intervals."
+            ),
         ),
-        "**Sensitivity.** Leave-one-out and cumulative meta-analysis (in order of publication), subgroups with the "
-        "test for subgroup differences; Egger's test and the funnel plot only from ten trials (Cochrane Handbook 13.3.5.4).",
-        "**Parity.** The test suite compares every pooled number with R's metafor, run live, to a relative tolerance of 1e-6.",
+        (
+            "Very few trials.",
+            f"Following the Cochrane Handbook (v6.4, 10.10.4; Bender et al. 2018), {few_text}. "
+            "The same headline model is used in the summary of findings, on the outcome pages and in the brief.",
+        ),
+        ("Conventions.", f"{convention.describe()}"),
+        (
+            "Heterogeneity.",
+            "Cochran's Q, τ², I² (τ²-based for random-effects models in metafor's convention; the "
+            "Q-based I² that RevMan reports is given under each forest plot) and the 95% prediction interval.",
+        ),
+        (
+            "Medians.",
+            "Means and SDs are estimated from medians with IQR and/or range (Luo 2018; Wan 2014; Shi 2020), "
+            + (
+                "after the test for skewness of Shi et al. (2023) as in metafor's conv.fivenum: "
+                + (
+                    "a skewed arm is converted but flagged."
+                    if conversion.convert_skewed
+                    else "a trial with a skewed arm is not converted and is listed as not analysed, with the test's numbers."
+                )
+                if conversion.skewness_test
+                else "without a test for skewness."
+            ),
+        ),
+        (
+            "Sensitivity.",
+            "Leave-one-out and cumulative meta-analysis (in order of publication), subgroups with the "
+            "test for subgroup differences; Egger's test and the funnel plot only from ten trials (Cochrane Handbook 13.3.5.4).",
+        ),
+        (
+            "Parity.",
+            "The test suite compares every pooled number with R's metafor, run live, to a relative tolerance of 1e-6.",
+        ),
     ]
     if c.subgroups:
-        items.append(
-            "**Subgroups.** "
-            + "; ".join(
-                f"{escape_markdown(sg.title)} (column {escape_markdown(sg.column)}"
-                + (
-                    f": {', '.join(f'{escape_markdown(k)} = {escape_markdown(chr(44).join(v))}' for k, v in sg.groups.items())}, otherwise {escape_markdown(sg.other)}"
-                    if sg.groups
-                    else ""
-                )
-                + ")"
-                for sg in c.subgroups
+        described = [
+            f"{sg.title} (column {sg.column}"
+            + (
+                f": {', '.join(f'{k} = {chr(44).join(v)}' for k, v in sg.groups.items())}, otherwise {sg.other}"
+                if sg.groups
+                else ""
             )
-            + "."
-        )
-    return bullet_list(items)
+            + ")"
+            for sg in c.subgroups
+        ]
+        items.append(("Subgroups.", "; ".join(described) + "."))
+    return bullets(md("**{}** {}", heading, body) for heading, body in items)
 
 
-def grade_text(data: ReviewData) -> str:
+def grade_text(data: ReviewData) -> Markdown:
     g = data.config.grade
     start = (
         "Following GRADE guideline 18 (Schünemann et al. 2019, J Clin Epidemiol 111:105), every body of evidence "
@@ -112,11 +127,8 @@ def grade_text(data: ReviewData) -> str:
         "GRADE guideline 18; set in review.yaml)."
     )
     if not data.has_table("grade"):
-        return (
-            escape_markdown(start)
-            + "\n\nNo GRADE judgements are recorded (grade.csv is absent): no certainty is claimed."
-        )
-    return escape_markdown(
+        return md("{}\n\nNo GRADE judgements are recorded (grade.csv is absent): no certainty is claimed.", start)
+    return text(
         start
         + " Certainty is rated down one level for each serious and two for each very serious concern in risk of bias, "
         "inconsistency, indirectness, imprecision and publication bias. The team's judgements and reasons are in "
@@ -129,10 +141,10 @@ def grade_text(data: ReviewData) -> str:
     )
 
 
-def sequential_text(data: ReviewData) -> str:
+def sequential_text(data: ReviewData) -> Markdown:
     c = data.config
     if not c.sequential:
-        return "No trial sequential analysis is set up in review.yaml."
+        return text("No trial sequential analysis is set up in review.yaml.")
     rows = [
         {
             "Outcome": c.outcome(key).short,
@@ -147,12 +159,13 @@ def sequential_text(data: ReviewData) -> str:
         for key, s in c.sequential.items()
     ]
     fixed = (
-        f" The settings were fixed on {escape_markdown(c.sequential_settings_fixed)}; a later change is listed as a methods change in the edition log."
+        f" The settings were fixed on {c.sequential_settings_fixed}; a later change is listed as a methods change in the edition log."
         if c.sequential_settings_fixed
         else ""
     )
-    return (
-        escape_markdown(
+    return md(
+        "{}\n\n{}",
+        (
             "Trial sequential analysis (TSA) is shown as a secondary display beside GRADE: the Cochrane Handbook (v6.4, "
             "chapter 22) advises against basing a review's conclusions on it. The required information size is "
             "4 (z₁₋α/₂ + z₁₋β)² p(1−p)/δ² participants, adjusted by 1/(1−D²) (Wetterslev et al. 2008, 2009); the "
@@ -161,30 +174,29 @@ def sequential_text(data: ReviewData) -> str:
             "O'Brien-Fleming beta spending of a one-sided test in each direction, computed as R's rpact computes them "
             "(checked against rpact in the test suite). Boundaries beyond Z = 8 (less than about 8% of the required "
             "information) are not drawn; futility from 10% of the information." + fixed
-        )
-        + "\n\n"
-        + markdown_table(rows)
+        ),
+        table(rows),
     )
 
 
-def extraction_text(data: ReviewData) -> str:
+def extraction_text(data: ReviewData) -> Markdown:
     has_provenance = data.has_table("provenance")
-    text = (
+    words = (
         "Every number carries its source, the quoted sentence or table cell and how it was checked: primary (read "
         "in the trial's own report or registry record), secondary (another review's table only), derived (arithmetic "
         "shown in the data) or unverified (not analysed)."
     )
     if has_provenance:
-        text += (
+        words += (
             " Where one row's numbers come from more than one source, provenance.csv records each number's own source "
             "and locator, and the validator checks that every analysed number has one."
         )
     if data.has_table("discrepancies"):
-        text += " Where sources disagree, discrepancies.csv records every reading, the one used and why."
+        words += " Where sources disagree, discrepancies.csv records every reading, the one used and why."
     if data.extraction:
         n = data.extraction
         total = sum(n.values())
-        text += (
+        words += (
             " Data were extracted twice, independently, on the same form (extraction/A and extraction/B in the data "
             f"folder): of {total} values, {n.get('agree', 0)} agreed, {n.get('partly agree', 0)} partly agreed, "
             f"{n.get('disagree', 0)} disagreed and {n.get('only first', 0) + n.get('only second', 0)} were found by one "
@@ -192,5 +204,5 @@ def extraction_text(data: ReviewData) -> str:
             "value was checked against its quoted source by a third reviewer; the resolutions are in discrepancies.csv."
         )
         if data.extraction_note:
-            text += " " + data.extraction_note
-    return escape_markdown(text)
+            words += " " + data.extraction_note
+    return text(words)
