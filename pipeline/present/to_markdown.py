@@ -16,6 +16,7 @@ values.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from urllib.parse import quote
 
@@ -24,6 +25,7 @@ from tabulate import tabulate
 from pipeline.present.to_html import Html
 
 _SPECIAL = set("\\`*_{}[]<>()#+!|@$~^&=-")  # quotes stay: pandoc turns them into typographic quotes
+_ASCII_WHITESPACE = re.compile(r"[ \t\r\n\f\v]+")  # not str.split(): non-breaking spaces are kept
 MAX_CELL = 600  # characters of one data string shown in a table cell (the full text is in the data download)
 
 
@@ -49,7 +51,7 @@ def _escape(value: object, limit: int | None, keep_lines: bool = False) -> str:
     they are with ``keep_lines``, for separators between blocks); optionally shorten."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    s = str(value) if keep_lines else " ".join(str(value).split())
+    s = str(value) if keep_lines else _ASCII_WHITESPACE.sub(" ", str(value)).strip(" ")
     if limit is not None and len(s) > limit:
         s = s[: limit - 1].rstrip() + "…"
     return "".join("\\" + ch if ch in _SPECIAL else ch for ch in s)
