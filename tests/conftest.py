@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import subprocess
@@ -112,3 +113,46 @@ def built_bcg(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("bcg")
     run_make(tmp, "-j2", data=ROOT / "examples" / "bcg", editions=tmp / "editions")
     return tmp
+
+
+BUILDS = ("run_make(", "render_site(", '"make"', "build_review(")  # calls that run a build or render documents
+
+
+def _runs_a_build(func: object, seen: set[int]) -> bool:
+    if id(func) in seen:
+        return False
+    seen.add(id(func))
+    try:
+        source = inspect.getsource(func)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return False
+    return any(call in source for call in BUILDS)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Two rules, so the markers cannot rot:
+
+    - every test that runs a build (itself or through any fixture it uses) is marked ``slow``, so
+      ``pytest -m "not slow"`` is the quick loop while ``make test`` runs everything;
+    - a ``needs_quarto`` test is deselected (not skipped) where the Quarto CLI is not on PATH: it cannot
+      be installed on the CI machine; the publish workflow, which installs Quarto, runs it
+      (``REQUIRE_QUARTO=true`` there turns a missing Quarto into a failure).
+    """
+    quarto = shutil.which("quarto") is not None
+    require_quarto = os.environ.get("REQUIRE_QUARTO", "").lower() in ("1", "true", "yes")
+    kept, dropped = [], []
+    for item in items:
+        if item.get_closest_marker("needs_quarto") and not quarto and not require_quarto:
+            dropped.append(item)
+            continue
+        kept.append(item)
+        fixtures = getattr(item, "_fixtureinfo", None)
+        funcs = [getattr(item, "function", None)]
+        if fixtures is not None:
+            funcs += [d.func for defs in fixtures.name2fixturedefs.values() for d in defs]
+        seen: set[int] = set()
+        if any(f is not None and _runs_a_build(f, seen) for f in funcs):
+            item.add_marker(pytest.mark.slow)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 
 import numpy as np
@@ -13,7 +14,7 @@ from pipeline.stats.median_conversion import mean_sd_from_median
 from pipeline.stats.meta_analysis import BinaryData, meta_analysis
 from pipeline.stats.sensitivity import cumulative, egger_test, leave_one_out, subgroup_analysis
 
-from conftest import FIXTURES
+from conftest import FIXTURES, ROOT
 from test_metafor_parity import load_dataset
 
 R = r"""
@@ -115,8 +116,16 @@ def test_range_divisor_matches_wan_2014_table_1():
     assert abs(float(est.sd) - 12 / WAN_2014_TABLE_1[20]) / (12 / WAN_2014_TABLE_1[20]) < 0.01
 
 
+CONV_FIVENUM_SOURCE = ROOT / "validation" / "metafor" / "conv_fivenum"
 CONV_FIVENUM_EXAMPLE = r"""
 suppressMessages(library(metafor))
+if (exists("conv.fivenum", envir=asNamespace("metafor"))) {
+  conv.fivenum <- metafor::conv.fivenum
+} else {  # metafor < 4.2 (Debian's 3.8): metafor's own source, see validation/metafor/conv_fivenum/README.md
+  env <- new.env(parent=asNamespace("metafor"))
+  for (f in c("mfopt.r", "misc.func.hidden.r", "conv.fivenum.r")) sys.source(file.path(Sys.getenv("CONV_FIVENUM_SOURCE"), f), envir=env)
+  conv.fivenum <- env$conv.fivenum
+}
 # the example of metafor's conv.fivenum help page (skewed third study in the second data frame)
 dat <- data.frame(min=c(2,NA,2,NA), q1=c(NA,4,4,NA), median=c(6,6,6,NA), q3=c(NA,10,14,NA),
                   max=c(14,NA,20,NA), mean=c(NA,NA,NA,7.0), sd=c(NA,NA,NA,4.2), n=c(20,20,20,20))
@@ -146,14 +155,19 @@ def test_skewness_decisions_of_metafors_documented_example():
 
 @pytest.mark.needs_r
 def test_conversion_and_skewness_test_match_metafor_live(metafor_available):
-    """The same example run in metafor (conv.fivenum exists from metafor 4.2; Debian's 3.8 lacks it)."""
+    """The same example run in metafor (conv.fivenum exists from metafor 4.2; for Debian's 3.8 the test
+    runs metafor's own source of it, vendored in validation/metafor/conv_fivenum)."""
     from pipeline.stats.median_conversion import skewness_test
 
-    proc = subprocess.run(["Rscript", "-e", CONV_FIVENUM_EXAMPLE], capture_output=True, text=True, timeout=120)
-    if "could not find function" in proc.stderr:
-        pytest.skip("this metafor has no conv.fivenum (added in metafor 4.2)")
+    env = {**os.environ, "CONV_FIVENUM_SOURCE": str(CONV_FIVENUM_SOURCE)}
+    proc = subprocess.run(["Rscript", "-e", CONV_FIVENUM_EXAMPLE], capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
     means, sds, tvals, crits, sigs = (line.split() for line in proc.stdout.strip().splitlines())
+    # the help page's output as metafor's reference page prints it (docs/reference/conv.fivenum.html)
+    assert [f"{float(v):.6f}" for v in means[:2]] == ["6.594468", "6.719500"] and means[2] == "NA"
+    assert [f"{float(v):.6f}" for v in sds[:2]] == ["3.211576", "4.787076"]
+    assert [f"{float(v):.3f}" for v in tvals[:3]] == ["0.333", "0.333", "0.818"]
+    assert [f"{float(v):.3f}" for v in crits[:3]] == ["0.416", "0.578", "0.666"] and sigs[:3] == ["0", "0", "1"]
     rows = [dict(minimum=2, maximum=14), dict(q1=4, q3=10), dict(minimum=2, q1=4, q3=14, maximum=20)]
     for i, quantiles in enumerate(rows):
         test = skewness_test(20, 6, **quantiles)
